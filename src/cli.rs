@@ -1,0 +1,105 @@
+//! Command-line definitions (clap), and nothing else.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::FailOn;
+
+/// Check business-continuity plans against policy-as-code.
+#[derive(Debug, Parser)]
+#[command(name = "bcpcheck", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do (default: check).
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check plans against policies (the default command).
+    Check(CheckArgs),
+}
+
+/// Output formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Diagnostics with source snippets, for people.
+    Human,
+    /// Versioned JSON, for tools.
+    Json,
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When writing to a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Arguments of `check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Plan files, directories or glob patterns (default: `plans` from bcpcheck.yaml, else ".").
+    pub paths: Vec<String>,
+    /// Extra policy files or directories.
+    #[arg(long = "policy", value_name = "FILE|DIR")]
+    pub policies: Vec<PathBuf>,
+    /// Built-in packs to run (repeatable; default: all).
+    #[arg(long = "pack", value_name = "NAME")]
+    pub packs: Vec<String>,
+    /// Run no built-in pack (only --policy files).
+    #[arg(long)]
+    pub no_default_packs: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: OutputFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Fail (exit 1) on findings at or above this severity [default: error].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Evaluate as of this date (YYYY-MM-DD) instead of today, for reproducible audits.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Config file (default: bcpcheck.yaml found upward from the working directory).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print only findings and errors, no summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Colour output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+    /// Largest plan file accepted, in bytes [default: 16 MiB].
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
+}
+
+/// Parses the command line, with `check` as the default command.
+pub fn parse() -> Cli {
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let first = args.get(1).and_then(|a| a.to_str()).map(str::to_string);
+    let is_command_or_top_flag = first.as_deref().is_some_and(|f| {
+        Cli::has_subcommand(f) || matches!(f, "-h" | "--help" | "-V" | "--version" | "help")
+    });
+    if !is_command_or_top_flag {
+        args.insert(1, "check".into());
+    }
+    Cli::parse_from(args)
+}
+
+impl Cli {
+    fn has_subcommand(name: &str) -> bool {
+        use clap::CommandFactory;
+        Cli::command()
+            .get_subcommands()
+            .any(|c| c.get_name() == name)
+    }
+}

@@ -1,0 +1,195 @@
+//! `bcpcheck.yaml`: discovery upward from the working directory, strict parsing, and its settings.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use thiserror::Error;
+
+use crate::document::object::ObjectReader;
+use crate::document::{self, yaml, Node, SourceFile};
+
+/// Config file names looked for, in order, in each directory upward.
+pub const FILE_NAMES: &[&str] = &["bcpcheck.yaml", ".bcpcheck.yaml"];
+
+/// When findings make the run fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// Fail on errors.
+    Error,
+    /// Fail on warnings and errors.
+    Warning,
+    /// Fail on any finding.
+    Info,
+    /// Never fail on findings (problems with inputs still exit 2).
+    Never,
+}
+
+impl FailOn {
+    /// Parses the config spelling.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "error" => Some(FailOn::Error),
+            "warning" => Some(FailOn::Warning),
+            "info" => Some(FailOn::Info),
+            "never" => Some(FailOn::Never),
+            _ => None,
+        }
+    }
+}
+
+/// Settings from a config file; every path is already resolved against the file's directory.
+#[derive(Debug, Default)]
+pub struct Config {
+    /// The file, if one was found.
+    pub file: Option<PathBuf>,
+    /// Glob patterns (relative to the config's directory) of plan files; also marks Markdown plans.
+    pub plans: Vec<String>,
+    /// Extra policy files or directories.
+    pub policies: Vec<PathBuf>,
+    /// Built-in packs to run (default: all).
+    pub packs: Option<Vec<String>>,
+    /// Parameter overrides.
+    pub params: Option<Node>,
+    /// Exceptions file.
+    pub exceptions: Option<PathBuf>,
+    /// Failure threshold.
+    pub fail_on: Option<FailOn>,
+    /// Largest plan file accepted, in bytes.
+    pub max_file_size: Option<u64>,
+}
+
+impl Config {
+    /// The directory the config's relative paths are resolved against.
+    pub fn dir(&self) -> Option<&Path> {
+        self.file.as_deref().and_then(Path::parent)
+    }
+}
+
+/// A config file that cannot be read or is invalid: the run stops with exit code 2.
+#[derive(Debug, Error, Diagnostic)]
+pub enum ConfigError {
+    /// Unreadable.
+    #[error("{file}: cannot read config: {reason}")]
+    #[diagnostic(code(bcpcheck::config::read))]
+    Read {
+        /// File.
+        file: String,
+        /// Why.
+        reason: String,
+    },
+    /// Invalid content.
+    #[error("{file}: {message}")]
+    #[diagnostic(code(bcpcheck::config))]
+    Invalid {
+        /// File.
+        file: String,
+        /// What is wrong.
+        message: String,
+        /// The config file.
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        /// Where.
+        #[label("here")]
+        at: SourceSpan,
+        /// How to fix it.
+        #[help]
+        help: Option<String>,
+    },
+}
+
+/// Finds the config file: `explicit`, else the first of [`FILE_NAMES`] upward from `cwd`.
+pub fn find(explicit: Option<&Path>, cwd: &Path) -> Option<PathBuf> {
+    if let Some(path) = explicit {
+        return Some(cwd.join(path));
+    }
+    cwd.ancestors()
+        .flat_map(|dir| FILE_NAMES.iter().map(move |name| dir.join(name)))
+        .find(|p| p.is_file())
+}
+
+/// Reads and validates a config file.
+pub fn load(path: &Path, shown: &str) -> Result<Config, Vec<ConfigError>> {
+    let text = document::read_text(path, shown, 1024 * 1024).map_err(|e| {
+        vec![ConfigError::Read {
+            file: shown.to_string(),
+            reason: e.to_string(),
+        }]
+    })?;
+    let source = SourceFile::new(shown.to_string(), path.to_path_buf(), text);
+    let invalid =
+        |span: document::Span, message: String, help: Option<String>| ConfigError::Invalid {
+            file: shown.to_string(),
+            message,
+            src: document::named(&source),
+            at: document::to_source_span(span),
+            help,
+        };
+    let root = match yaml::parse_stream(&source.text, 0) {
+        Ok(mut roots) if !roots.is_empty() => roots.remove(0),
+        Ok(_) => {
+            return Ok(Config {
+                file: Some(path.to_path_buf()),
+                ..Config::default()
+            })
+        }
+        Err(e) => return Err(vec![invalid(e.span, e.kind.to_string(), None)]),
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut r = ObjectReader::new(&root, "the config");
+    let mut errors = Vec::new();
+    let plans = r.strings("plans").into_iter().map(|(p, _)| p).collect();
+    let policies = r
+        .strings("policies")
+        .into_iter()
+        .map(|(p, _)| dir.join(p))
+        .collect();
+    let packs = r
+        .node("packs")
+        .is_some()
+        .then(|| r.strings("packs").into_iter().map(|(p, _)| p).collect());
+    let params = r.mapping("params").cloned();
+    let exceptions = r.string("exceptions").map(|(p, _)| dir.join(p));
+    let fail_on = r.string("failOn").and_then(|(text, node)| {
+        let parsed = FailOn::parse(text);
+        if parsed.is_none() {
+            errors.push(invalid(
+                node.span,
+                format!("invalid failOn `{text}`"),
+                Some("use error, warning, info or never".into()),
+            ));
+        }
+        parsed
+    });
+    let max_file_size = r
+        .integer("maxFileSize")
+        .and_then(|(n, node)| match u64::try_from(n) {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                errors.push(invalid(
+                    node.span,
+                    "maxFileSize must be a positive number of bytes".into(),
+                    None,
+                ));
+                None
+            }
+        });
+    errors.extend(
+        r.finish()
+            .into_iter()
+            .map(|e| invalid(e.span, e.message, e.help)),
+    );
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Config {
+        file: Some(path.to_path_buf()),
+        plans,
+        policies,
+        packs,
+        params,
+        exceptions,
+        fail_on,
+        max_file_size,
+    })
+}

@@ -1,0 +1,177 @@
+//! Finding plan files from paths and glob patterns, honouring `.gitignore`.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use ignore::WalkBuilder;
+
+use super::{Format, LoadError};
+
+/// A file to check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// Where it is on disk.
+    pub path: PathBuf,
+    /// How it is shown: relative to the working directory where possible, with `/`.
+    pub name: String,
+}
+
+/// The files found, and the arguments that named nothing readable.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    /// Files, sorted by name, without duplicates.
+    pub files: Vec<Candidate>,
+    /// Arguments that do not exist.
+    pub errors: Vec<LoadError>,
+}
+
+/// True when `arg` is a glob pattern rather than a path.
+pub fn is_glob(arg: &str) -> bool {
+    arg.contains(['*', '?', '[', '{'])
+}
+
+/// A matcher for glob patterns written relative to `base`, such as a config file's `plans:`.
+pub fn glob_set(patterns: &[String]) -> Result<GlobSet, globset::Error> {
+    let mut builder = GlobSetBuilder::new();
+    for pattern in patterns {
+        builder.add(Glob::new(pattern.trim_start_matches("./"))?);
+    }
+    builder.build()
+}
+
+/// Finds the files named by `args` (files, directories or globs, relative to `base`), shown relative to `cwd`.
+pub fn discover(args: &[String], base: &Path, cwd: &Path) -> Discovery {
+    let mut found: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut errors = Vec::new();
+    for arg in args {
+        let path = base.join(arg);
+        if !is_glob(arg) || path.exists() {
+            match std::fs::symlink_metadata(&path) {
+                Ok(meta) if meta.is_dir() => walk(&path, base, cwd, None, &mut found),
+                Ok(_) => {
+                    found.insert(display(&path, cwd), path);
+                }
+                Err(e) => errors.push(LoadError::Read {
+                    file: arg.clone(),
+                    reason: e.to_string(),
+                }),
+            }
+            continue;
+        }
+        match glob_set(std::slice::from_ref(arg)) {
+            Ok(set) => walk(
+                &base.join(literal_prefix(arg)),
+                base,
+                cwd,
+                Some(&set),
+                &mut found,
+            ),
+            Err(e) => errors.push(LoadError::Read {
+                file: arg.clone(),
+                reason: format!("invalid glob pattern: {e}"),
+            }),
+        }
+    }
+    Discovery {
+        files: found
+            .into_iter()
+            .map(|(name, path)| Candidate { path, name })
+            .collect(),
+        errors,
+    }
+}
+
+/// The directories before the first component with a wildcard: where a glob's walk starts.
+fn literal_prefix(pattern: &str) -> PathBuf {
+    let mut prefix = PathBuf::new();
+    let parts: Vec<&str> = pattern.split('/').collect();
+    for part in &parts[..parts.len().saturating_sub(1)] {
+        if is_glob(part) {
+            break;
+        }
+        prefix.push(part);
+    }
+    prefix
+}
+
+fn walk(
+    dir: &Path,
+    base: &Path,
+    cwd: &Path,
+    filter: Option<&GlobSet>,
+    found: &mut BTreeMap<String, PathBuf>,
+) {
+    let walker = WalkBuilder::new(dir).require_git(false).build();
+    for entry in walker.flatten() {
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            continue;
+        }
+        let path = entry.into_path();
+        let name = display(&path, cwd);
+        let wanted = match filter {
+            Some(set) => set.is_match(display(&path, base)),
+            None => Format::of(&path).is_some(),
+        };
+        if wanted {
+            found.insert(name, path);
+        }
+    }
+}
+
+/// `path` relative to `cwd` with `/` separators, without `./`.
+pub fn display(path: &Path, cwd: &Path) -> String {
+    let relative = path.strip_prefix(cwd).unwrap_or(path);
+    let parts: Vec<String> = relative
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if relative.is_absolute() {
+        relative.to_string_lossy().replace('\\', "/")
+    } else {
+        parts.join("/")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_and_directories_find_plans_and_honour_gitignore() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("plans/sub")).unwrap();
+        std::fs::create_dir_all(root.join("build")).unwrap();
+        for f in [
+            "plans/a.yaml",
+            "plans/sub/b.yml",
+            "plans/c.md",
+            "plans/d.txt",
+            "build/x.yaml",
+        ] {
+            std::fs::write(root.join(f), "x: 1\n").unwrap();
+        }
+        std::fs::write(root.join(".gitignore"), "build/\n").unwrap();
+        let names = |args: &[&str]| -> Vec<String> {
+            let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+            discover(&args, root, root)
+                .files
+                .into_iter()
+                .map(|c| c.name)
+                .collect()
+        };
+        assert_eq!(
+            names(&["."]),
+            ["plans/a.yaml", "plans/c.md", "plans/sub/b.yml"]
+        );
+        assert_eq!(
+            names(&["plans/**/*.{yaml,yml}"]),
+            ["plans/a.yaml", "plans/sub/b.yml"]
+        );
+        assert_eq!(names(&["plans/d.txt"]), ["plans/d.txt"]);
+        let missing = discover(&["nope.yaml".to_string()], root, root);
+        assert_eq!(missing.errors.len(), 1);
+    }
+}

@@ -1,0 +1,475 @@
+//! Plan documents: reading files, span-aware trees for YAML and Markdown, and where nodes are.
+
+pub mod discover;
+pub mod markdown;
+pub mod object;
+pub mod placeholder;
+pub mod source;
+pub mod tree;
+pub mod yaml;
+
+use std::fs;
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use thiserror::Error;
+
+pub use source::{LineCol, SourceFile};
+pub use tree::{LogicalPath, Mapping, Node, Segment, Span, Value};
+
+/// The API version every bcpcheck document declares.
+pub const API_VERSION: &str = "bcp/v1";
+/// Document kinds bcpcheck knows; others are skipped with a note.
+pub const KNOWN_KINDS: &[&str] = &["ContinuityPlan", "BusinessImpactAnalysis", "ExerciseReport"];
+/// Default largest input file, in bytes (`--max-file-size` changes it).
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+
+/// How a file is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A YAML stream.
+    Yaml,
+    /// Markdown with YAML front matter.
+    Markdown,
+}
+
+impl Format {
+    /// The format of a path, by its extension.
+    pub fn of(path: &Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "yaml" | "yml" => Some(Format::Yaml),
+            "md" | "markdown" => Some(Format::Markdown),
+            _ => None,
+        }
+    }
+}
+
+/// One plan document, parsed once.
+#[derive(Debug)]
+pub struct Document {
+    /// The file it came from.
+    pub source: Arc<SourceFile>,
+    /// YAML or Markdown.
+    pub format: Format,
+    /// Position in a multi-document stream, from 0.
+    pub index: usize,
+    /// `kind:` (or `ContinuityPlan` for a Markdown plan that the config marks as such).
+    pub kind: String,
+    /// The data, with `body` added for Markdown.
+    pub root: Node,
+}
+
+impl Document {
+    /// Where a logical path points: the deepest existing node and the segments that do not exist.
+    pub fn locate(&self, path: &[Segment]) -> Location {
+        let (node, depth) = self.root.resolve(path);
+        let missing = path[depth..].to_vec();
+        // A key written with no value (`owner:`) is the most precise place to point at.
+        let empty_key = match (missing.first(), node.as_map()) {
+            (Some(Segment::Key(k)), Some(map)) => map.empty_key(k),
+            _ => None,
+        };
+        let span = match empty_key {
+            Some(span) => span,
+            None if missing.is_empty() && is_scalar(node) => node.span,
+            None => self.source.first_line(label_span(node)),
+        };
+        Location {
+            path: LogicalPath(path[..depth].to_vec()),
+            missing: LogicalPath(missing),
+            span,
+            start: self.source.line_col(span.start),
+            end: self.source.line_col(span.end),
+        }
+    }
+}
+
+fn is_scalar(node: &Node) -> bool {
+    !matches!(node.value, Value::Map(_) | Value::Seq(_))
+}
+
+/// A container is labelled from its key (if any), so `rto:` reads as the place to look.
+fn label_span(node: &Node) -> Span {
+    match node.key_span {
+        Some(key) => Span::new(key.start, node.span.end.max(key.end)),
+        None => node.span,
+    }
+}
+
+/// A concrete place in a file, resolved from a logical path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Location {
+    /// The part of the requested path that exists.
+    pub path: LogicalPath,
+    /// The part that does not exist (the field to add); empty when the node exists.
+    pub missing: LogicalPath,
+    /// Bytes to underline.
+    pub span: Span,
+    /// Line and column of the span's start.
+    pub start: LineCol,
+    /// Line and column of the span's end.
+    pub end: LineCol,
+}
+
+/// What loading a file gave.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// The bcpcheck documents found in it.
+    pub documents: Vec<Document>,
+    /// Why other documents in it were skipped (not plans).
+    pub skipped: Vec<String>,
+}
+
+/// How to load files.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadOptions {
+    /// Refuse files larger than this many bytes.
+    pub max_file_size: u64,
+    /// Treat a Markdown file without `kind` as a `ContinuityPlan` (the config's plan globs say so).
+    pub markdown_is_plan: bool,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            markdown_is_plan: false,
+        }
+    }
+}
+
+/// A file that could not be read or parsed. The run goes on with the other files.
+#[derive(Debug, Error, Diagnostic)]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("{file}: cannot read: {reason}")]
+    #[diagnostic(
+        code(bcpcheck::read),
+        help("check that the path exists and is readable")
+    )]
+    Read {
+        /// File as shown.
+        file: String,
+        /// The operating system's reason.
+        reason: String,
+    },
+    /// Not a regular file (a directory, FIFO, device...).
+    #[error("{file}: not a regular file ({what})")]
+    #[diagnostic(
+        code(bcpcheck::not_a_file),
+        help("pass plan files or directories that hold them")
+    )]
+    NotAFile {
+        /// File as shown.
+        file: String,
+        /// What it is instead.
+        what: &'static str,
+    },
+    /// Larger than the configured limit.
+    #[error("{file}: file too large ({size} bytes; the limit is {limit})")]
+    #[diagnostic(
+        code(bcpcheck::too_large),
+        help("split the plan, or raise the limit with --max-file-size or `maxFileSize:` in bcpcheck.yaml")
+    )]
+    TooLarge {
+        /// File as shown.
+        file: String,
+        /// Its size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// Not UTF-8 text.
+    #[error("{file}: not UTF-8 text")]
+    #[diagnostic(code(bcpcheck::encoding), help("save the file as UTF-8"))]
+    NotUtf8 {
+        /// File as shown.
+        file: String,
+        /// The text, lossily decoded.
+        #[source_code]
+        src: NamedSource<String>,
+        /// The first invalid byte.
+        #[label("invalid byte here")]
+        at: SourceSpan,
+    },
+    /// Nothing but whitespace and comments.
+    #[error("{file}: empty file: no YAML document")]
+    #[diagnostic(
+        code(bcpcheck::empty),
+        help("write a plan (`bcpcheck init` makes a skeleton) or delete the file")
+    )]
+    Empty {
+        /// File as shown.
+        file: String,
+    },
+    /// Invalid YAML, or YAML bcpcheck refuses (duplicate keys, alias bombs, deep nesting), at a spot.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Spanned(Box<SpannedError>),
+}
+
+/// A load error at a spot of the file.
+#[derive(Debug, Error, Diagnostic)]
+#[error("{file}: {message}")]
+#[diagnostic(code(bcpcheck::yaml))]
+pub struct SpannedError {
+    /// File as shown.
+    pub file: String,
+    /// What is wrong.
+    pub message: String,
+    /// The file.
+    #[source_code]
+    pub src: NamedSource<Arc<str>>,
+    /// Where.
+    #[label("{label}")]
+    pub at: SourceSpan,
+    /// Label text.
+    pub label: String,
+    /// A second place, such as the first definition of a duplicate key.
+    #[label("first defined here")]
+    pub first: Option<SourceSpan>,
+    /// How to fix it.
+    #[help]
+    pub help: Option<String>,
+}
+
+impl LoadError {
+    /// Turns a YAML error into a diagnostic on `source`.
+    pub fn from_yaml(source: &SourceFile, err: yaml::YamlError) -> Self {
+        let (label, first, help) = match &err.kind {
+            yaml::YamlErrorKind::DuplicateKey { first, .. } => (
+                "defined again here".to_string(),
+                Some(to_source_span(*first)),
+                Some("remove or rename one of the two keys".to_string()),
+            ),
+            yaml::YamlErrorKind::Syntax(_) => (
+                "here".to_string(),
+                None,
+                Some("fix the YAML syntax at this spot".into()),
+            ),
+            yaml::YamlErrorKind::AliasBudget => (
+                "this alias".into(),
+                None,
+                Some("write the values out instead of nesting aliases".into()),
+            ),
+            yaml::YamlErrorKind::TooDeep => (
+                "too deep".into(),
+                None,
+                Some("flatten the structure".into()),
+            ),
+            yaml::YamlErrorKind::ComplexKey => {
+                ("this key".into(), None, Some("use a plain text key".into()))
+            }
+        };
+        LoadError::Spanned(Box::new(SpannedError {
+            file: source.name.clone(),
+            message: err.kind.to_string(),
+            src: named(source),
+            at: to_source_span(err.span),
+            label,
+            first,
+            help,
+        }))
+    }
+
+    /// A diagnostic at `span` of `source` that is not a YAML parse error (front matter, structure).
+    pub fn at(source: &SourceFile, span: Span, message: String, label: &str, help: &str) -> Self {
+        LoadError::Spanned(Box::new(SpannedError {
+            file: source.name.clone(),
+            message,
+            src: named(source),
+            at: to_source_span(span),
+            label: label.to_string(),
+            first: None,
+            help: Some(help.to_string()),
+        }))
+    }
+
+    /// The file the error is about.
+    pub fn file(&self) -> &str {
+        match self {
+            LoadError::Read { file, .. }
+            | LoadError::NotAFile { file, .. }
+            | LoadError::TooLarge { file, .. }
+            | LoadError::NotUtf8 { file, .. }
+            | LoadError::Empty { file } => file,
+            LoadError::Spanned(e) => &e.file,
+        }
+    }
+}
+
+/// A miette source for `source`.
+pub fn named(source: &SourceFile) -> NamedSource<Arc<str>> {
+    NamedSource::new(source.name.clone(), source.text.clone()).with_language("yaml")
+}
+
+/// Our span as miette's.
+pub fn to_source_span(span: Span) -> SourceSpan {
+    SourceSpan::new(span.start.into(), span.len())
+}
+
+/// Reads a file as UTF-8 text within the size limit, refusing anything that is not a regular file.
+pub fn read_text(path: &Path, name: &str, max_size: u64) -> Result<String, LoadError> {
+    let read_err = |e: std::io::Error| LoadError::Read {
+        file: name.to_string(),
+        reason: e.to_string(),
+    };
+    // Checked before opening: opening a FIFO would block.
+    let meta = fs::metadata(path).map_err(read_err)?;
+    let kind = meta.file_type();
+    if !kind.is_file() {
+        let what = if kind.is_dir() {
+            "a directory"
+        } else if kind.is_symlink() {
+            "a symbolic link"
+        } else {
+            "a special file"
+        };
+        return Err(LoadError::NotAFile {
+            file: name.to_string(),
+            what,
+        });
+    }
+    if meta.len() > max_size {
+        return Err(LoadError::TooLarge {
+            file: name.to_string(),
+            size: meta.len(),
+            limit: max_size,
+        });
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    fs::File::open(path)
+        .map_err(read_err)?
+        .take(max_size + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_err)?;
+    if bytes.len() as u64 > max_size {
+        return Err(LoadError::TooLarge {
+            file: name.to_string(),
+            size: bytes.len() as u64,
+            limit: max_size,
+        });
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+        LoadError::NotUtf8 {
+            file: name.to_string(),
+            src: NamedSource::new(name, text),
+            at: SourceSpan::new(at.into(), 1),
+        }
+    })
+}
+
+/// Reads and parses one plan file.
+pub fn load(path: &Path, name: &str, options: LoadOptions) -> Result<Loaded, LoadError> {
+    let format = Format::of(path).unwrap_or(Format::Yaml);
+    let text = read_text(path, name, options.max_file_size)?;
+    let source = Arc::new(SourceFile::new(name.to_string(), path.to_path_buf(), text));
+    match format {
+        Format::Yaml => load_yaml(source),
+        Format::Markdown => load_markdown(source, options.markdown_is_plan),
+    }
+}
+
+fn load_yaml(source: Arc<SourceFile>) -> Result<Loaded, LoadError> {
+    let roots =
+        yaml::parse_stream(&source.text, 0).map_err(|e| LoadError::from_yaml(&source, e))?;
+    if roots.is_empty() {
+        return Err(LoadError::Empty {
+            file: source.name.clone(),
+        });
+    }
+    let mut loaded = Loaded::default();
+    for (index, root) in roots.into_iter().enumerate() {
+        match document_kind(&root) {
+            Ok(kind) => loaded.documents.push(Document {
+                source: source.clone(),
+                format: Format::Yaml,
+                index,
+                kind,
+                root,
+            }),
+            Err(reason) => loaded.skipped.push(reason),
+        }
+    }
+    Ok(loaded)
+}
+
+fn load_markdown(source: Arc<SourceFile>, is_plan: bool) -> Result<Loaded, LoadError> {
+    let parts = markdown::parse(&source);
+    if parts.unclosed_front_matter {
+        return Err(LoadError::at(
+            &source,
+            Span::new(0, 3),
+            "front matter is never closed".into(),
+            "opened here",
+            "close the front matter with a line holding only `---`",
+        ));
+    }
+    let mut data = match &parts.front_matter {
+        None => Mapping::default(),
+        Some(range) => {
+            let yaml_text = &source.text[range.clone()];
+            let mut roots = yaml::parse_stream(yaml_text, range.start)
+                .map_err(|e| LoadError::from_yaml(&source, e))?;
+            match roots.pop().map(|n| n.value) {
+                None | Some(Value::Null) => Mapping::default(),
+                Some(Value::Map(map)) => map,
+                Some(_) => {
+                    return Err(LoadError::at(
+                        &source,
+                        Span::new(range.start, range.end),
+                        "front matter is not a mapping".into(),
+                        "expected `key: value` lines",
+                        "write the plan data as `key: value` pairs",
+                    ))
+                }
+            }
+        }
+    };
+    data.entries.retain(|(k, _)| k != "body");
+    data.entries.push(("body".to_string(), parts.body));
+    let root = Node::new(Value::Map(data), Span::new(0, source.text.len()));
+    let mut loaded = Loaded::default();
+    match document_kind(&root) {
+        Ok(kind) => loaded.documents.push(Document {
+            source,
+            format: Format::Markdown,
+            index: 0,
+            kind,
+            root,
+        }),
+        Err(_) if is_plan => loaded.documents.push(Document {
+            source,
+            format: Format::Markdown,
+            index: 0,
+            kind: "ContinuityPlan".to_string(),
+            root,
+        }),
+        Err(reason) => loaded.skipped.push(reason),
+    }
+    Ok(loaded)
+}
+
+/// The kind of a bcpcheck document, or why the document is not one.
+fn document_kind(root: &Node) -> Result<String, String> {
+    let Some(map) = root.as_map() else {
+        return Err("not a mapping, so not a bcpcheck document".into());
+    };
+    let api = map.get("apiVersion").and_then(Node::as_str);
+    let kind = map.get("kind").and_then(Node::as_str);
+    match (api, kind) {
+        (_, Some(kind)) if KNOWN_KINDS.contains(&kind) => Ok(kind.to_string()),
+        (Some(API_VERSION), Some(kind)) => Err(format!(
+            "unknown kind `{kind}` (known: {})",
+            KNOWN_KINDS.join(", ")
+        )),
+        (Some(API_VERSION), None) => Err("no `kind:`".into()),
+        _ => Err(format!(
+            "no `apiVersion: {API_VERSION}` and `kind:`, so not a bcpcheck document"
+        )),
+    }
+}

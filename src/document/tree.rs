@@ -1,0 +1,266 @@
+//! The span-aware document tree: every key and value keeps where it was written.
+
+use std::fmt;
+
+/// A byte range `[start, end)` into the source text of one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// A span from `start` to `end` (bytes).
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+
+    /// The number of bytes covered.
+    pub fn len(&self) -> usize {
+        self.end.saturating_sub(self.start)
+    }
+
+    /// True when the span covers no byte.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// One node of a plan: a value, where it was written and, inside a mapping, where its key was.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// The value itself.
+    pub value: Value,
+    /// Where the value was written.
+    pub span: Span,
+    /// Where the key of this value was written, when the value sits in a mapping.
+    pub key_span: Option<Span>,
+}
+
+/// The value of a node. YAML nulls inside mappings are dropped (null means absent).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// A null that could not be dropped (a list item, or the whole document).
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// A whole number.
+    Int(i64),
+    /// A floating-point number.
+    Float(f64),
+    /// Text, including dates and durations, which policies convert with `date()` and `period()`.
+    Str(String),
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping with string keys, in source order.
+    Map(Mapping),
+}
+
+/// A mapping: its entries in source order, and the keys that were written with no value.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Mapping {
+    /// Keys with a value, in source order.
+    pub entries: Vec<(String, Node)>,
+    /// Keys written with a null value (`owner:`), dropped from `entries` but kept to point at.
+    pub empty_keys: Vec<(String, Span)>,
+}
+
+impl Mapping {
+    /// The value under `key`, if present and not null.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// Where `key` was written with no value, if it was.
+    pub fn empty_key(&self, key: &str) -> Option<Span> {
+        self.empty_keys
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, s)| *s)
+    }
+}
+
+impl Node {
+    /// A node with no key.
+    pub fn new(value: Value, span: Span) -> Self {
+        Node {
+            value,
+            span,
+            key_span: None,
+        }
+    }
+
+    /// The mapping held by this node, if it is one.
+    pub fn as_map(&self) -> Option<&Mapping> {
+        match &self.value {
+            Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The items held by this node, if it is a sequence.
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The text held by this node, if it is a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The child reached by one path segment.
+    pub fn child(&self, segment: &Segment) -> Option<&Node> {
+        match (segment, &self.value) {
+            (Segment::Key(k), Value::Map(m)) => m.get(k),
+            (Segment::Index(i), Value::Seq(items)) => items.get(*i),
+            _ => None,
+        }
+    }
+
+    /// Follows `path` as far as it exists: the deepest node reached and how many segments matched.
+    pub fn resolve<'a>(&'a self, path: &[Segment]) -> (&'a Node, usize) {
+        let mut node = self;
+        for (depth, segment) in path.iter().enumerate() {
+            match node.child(segment) {
+                Some(next) => node = next,
+                None => return (node, depth),
+            }
+        }
+        (node, path.len())
+    }
+
+    /// The node at exactly `path`, if it exists.
+    pub fn get(&self, path: &[Segment]) -> Option<&Node> {
+        let (node, depth) = self.resolve(path);
+        (depth == path.len()).then_some(node)
+    }
+
+    /// The type name used in messages: `string`, `map`, `list`...
+    pub fn type_name(&self) -> &'static str {
+        match self.value {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float",
+            Value::Str(_) => "string",
+            Value::Seq(_) => "list",
+            Value::Map(_) => "map",
+        }
+    }
+
+    /// Visits this node and every node below it, depth first, with its path.
+    pub fn walk<'a>(&'a self, visit: &mut dyn FnMut(&[Segment], &'a Node)) {
+        let mut stack: Vec<(Vec<Segment>, &'a Node)> = vec![(Vec::new(), self)];
+        while let Some((path, node)) = stack.pop() {
+            visit(&path, node);
+            match &node.value {
+                Value::Map(m) => {
+                    for (k, v) in m.entries.iter().rev() {
+                        let mut p = path.clone();
+                        p.push(Segment::Key(k.clone()));
+                        stack.push((p, v));
+                    }
+                }
+                Value::Seq(items) => {
+                    for (i, v) in items.iter().enumerate().rev() {
+                        let mut p = path.clone();
+                        p.push(Segment::Index(i));
+                        stack.push((p, v));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// One step of a logical path: a mapping key or a list index.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Segment {
+    /// A mapping key.
+    Key(String),
+    /// A list index, from 0.
+    Index(usize),
+}
+
+/// A logical location in a document, such as `processes[2].rto`: stable across edits that move lines.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub struct LogicalPath(pub Vec<Segment>);
+
+impl LogicalPath {
+    /// The document root.
+    pub fn root() -> Self {
+        LogicalPath(Vec::new())
+    }
+
+    /// This path followed by `more`.
+    pub fn join(&self, more: &[Segment]) -> Self {
+        let mut segments = self.0.clone();
+        segments.extend_from_slice(more);
+        LogicalPath(segments)
+    }
+
+    /// Parses `a.b[2].c` (no wildcards); `None` when the text is not such a path.
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut segments = Vec::new();
+        for part in crate::policy::select::parse_segments(text).ok()? {
+            match part {
+                crate::policy::select::Step::Segment(s) => segments.push(s),
+                _ => return None,
+            }
+        }
+        Some(LogicalPath(segments))
+    }
+}
+
+fn is_plain_key(key: &str) -> bool {
+    !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+impl fmt::Display for LogicalPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, segment) in self.0.iter().enumerate() {
+            match segment {
+                Segment::Key(k) if is_plain_key(k) => {
+                    if i > 0 {
+                        f.write_str(".")?;
+                    }
+                    f.write_str(k)?;
+                }
+                Segment::Key(k) => write!(f, "[{}]", serde_json::Value::from(k.as_str()))?,
+                Segment::Index(n) => write!(f, "[{n}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_display_like_policies_write_them() {
+        let path = LogicalPath(vec![
+            Segment::Key("processes".into()),
+            Segment::Index(2),
+            Segment::Key("rto".into()),
+        ]);
+        assert_eq!(path.to_string(), "processes[2].rto");
+        assert_eq!(LogicalPath::parse("processes[2].rto"), Some(path));
+        let odd = LogicalPath(vec![Segment::Key("a b".into())]);
+        assert_eq!(odd.to_string(), "[\"a b\"]");
+        assert_eq!(LogicalPath::root().to_string(), "");
+    }
+}

@@ -1,0 +1,14 @@
+//! bcpcheck: checks business-continuity plans against declarative CEL policies.
+//!
+//! The pipeline, one module each: [`document`] loads plans -> [`policy`] loads and compiles
+//! policies -> [`engine`] evaluates -> [`finding`]s -> [`render`].
+
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod document;
+pub mod engine;
+pub mod expression;
+pub mod finding;
+pub mod policy;
+pub mod render;

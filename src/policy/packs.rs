@@ -1,0 +1,57 @@
+//! The built-in policy packs, embedded in the binary from `policies/`.
+
+use include_dir::{include_dir, Dir};
+
+static POLICIES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/policies");
+
+/// One embedded policy file.
+pub struct EmbeddedFile {
+    /// Pack name (the directory).
+    pub pack: &'static str,
+    /// Path shown in diagnostics, such as `policies/core/BCP-RTO-001.yaml`.
+    pub name: String,
+    /// The YAML text.
+    pub text: &'static str,
+}
+
+/// The names of the built-in packs, sorted.
+pub fn names() -> Vec<&'static str> {
+    let mut names: Vec<&str> = POLICIES
+        .dirs()
+        .filter_map(|d| d.path().file_name()?.to_str())
+        .collect();
+    names.sort_unstable();
+    names
+}
+
+/// The policy files of one pack (fixtures under `tests/` excluded), sorted by name.
+pub fn files(pack: &str) -> Vec<EmbeddedFile> {
+    let Some(dir) = POLICIES.get_dir(pack) else {
+        return Vec::new();
+    };
+    let mut files: Vec<EmbeddedFile> = dir
+        .files()
+        .filter(|f| {
+            f.path()
+                .extension()
+                .is_some_and(|e| e == "yaml" || e == "yml")
+        })
+        .filter_map(|f| {
+            Some(EmbeddedFile {
+                pack: dir.path().file_name()?.to_str()?,
+                name: format!("policies/{}", f.path().display()),
+                text: f.contents_utf8()?,
+            })
+        })
+        .collect();
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    files
+}
+
+/// The default policy parameters (`policies/params.yaml`).
+pub fn default_params() -> &'static str {
+    POLICIES
+        .get_file("params.yaml")
+        .and_then(|f| f.contents_utf8())
+        .unwrap_or("{}")
+}

@@ -1,0 +1,156 @@
+//! `--format human`: miette diagnostics with source snippets, grouped by file, then a summary line.
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
+};
+
+use super::{strip_controls, Style};
+use crate::check::Report;
+use crate::document::{self, SourceFile};
+use crate::finding::Finding;
+use crate::policy::Severity;
+
+/// A finding as a miette diagnostic.
+struct FindingDiagnostic<'a> {
+    finding: &'a Finding,
+    source: NamedSource<Arc<str>>,
+    message: String,
+    help: Option<String>,
+}
+
+impl fmt::Debug for FindingDiagnostic<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for FindingDiagnostic<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for FindingDiagnostic<'_> {}
+
+impl Diagnostic for FindingDiagnostic<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(&self.finding.policy))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.finding.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn url<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.finding
+            .url
+            .as_ref()
+            .map(|u| Box::new(u) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let f = self.finding;
+        let text = if f.missing.0.is_empty() {
+            f.title.clone()
+        } else {
+            format!("add `{}` here", f.missing)
+        };
+        let span = document::to_source_span(f.span);
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(Some(strip_controls(&text)), span),
+        )))
+    }
+}
+
+fn finding_diagnostic<'a>(finding: &'a Finding, source: &SourceFile) -> FindingDiagnostic<'a> {
+    let mut help = finding.help.clone().unwrap_or_default();
+    if !finding.references.is_empty() {
+        if !help.is_empty() {
+            help.push('\n');
+        }
+        help.push_str(&format!("references: {}", finding.references.join("; ")));
+    }
+    FindingDiagnostic {
+        finding,
+        source: document::named(source),
+        message: strip_controls(&finding.message),
+        help: (!help.is_empty()).then_some(help),
+    }
+}
+
+fn handler(style: Style) -> GraphicalReportHandler {
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(false)
+}
+
+/// Renders findings grouped by file, then problems, then the summary line.
+pub fn render(report: &Report, style: Style) -> String {
+    let handler = handler(style);
+    let mut out = String::new();
+    for file in &report.files {
+        let Some(source) = &file.source else { continue };
+        for finding in &file.findings {
+            let diag = finding_diagnostic(finding, source);
+            // Writing into a String cannot fail.
+            let _ = handler.render_report(&mut out, &diag);
+            out.push('\n');
+        }
+    }
+    for diag in report.diagnostics() {
+        let _ = handler.render_report(&mut out, diag);
+        out.push('\n');
+    }
+    if !style.quiet {
+        out.push_str(&summary(report));
+        out.push('\n');
+    }
+    out
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The closing line: counts by severity, files, policies, problems and elapsed time.
+pub fn summary(report: &Report) -> String {
+    let problems = report.diagnostics().len();
+    let mut line = format!(
+        "{}, {}, {} in {} checked against {} in {} ms",
+        plural(report.count(Severity::Error), "error", "errors"),
+        plural(report.count(Severity::Warning), "warning", "warnings"),
+        plural(report.count(Severity::Info), "info", "info"),
+        plural(report.checked_files(), "file", "files"),
+        plural(report.policy_set.policies.len(), "policy", "policies"),
+        report.elapsed.as_millis(),
+    );
+    if problems > 0 {
+        line.push_str(&format!(
+            "; {} (exit code 2)",
+            plural(problems, "problem", "problems")
+        ));
+    }
+    line
+}
