@@ -232,7 +232,7 @@ pub fn run(options: &CheckOptions, cwd: &Path) -> Result<Report, RunError> {
             .unwrap_or_else(|| packs::names().into_iter().map(String::from).collect())
     };
     let known = packs::names();
-    if let Some(unknown) = packs.iter().find(|p| !known.contains(&p.as_str())) {
+    if let Some(unknown) = packs.iter().chain(&options.packs).find(|p| !known.contains(&p.as_str())) {
         return Err(RunError::Usage(format!(
             "unknown pack `{unknown}`; built-in packs: {}",
             known.join(", ")

@@ -119,19 +119,26 @@ fn walk(
     }
 }
 
-/// `path` relative to `cwd` with `/` separators, without `./`.
+/// `path` relative to `cwd` with `/` separators, without `./`; `../` where it lies outside.
 pub fn display(path: &Path, cwd: &Path) -> String {
-    let relative = path.strip_prefix(cwd).unwrap_or(path);
-    let parts: Vec<String> = relative
-        .components()
-        .filter(|c| !matches!(c, Component::CurDir))
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    if relative.is_absolute() {
-        relative.to_string_lossy().replace('\\', "/")
-    } else {
-        parts.join("/")
+    if !path.is_absolute() {
+        return join(path.components().filter(|c| !matches!(c, Component::CurDir)));
     }
+    let target: Vec<Component> = path.components().collect();
+    let base: Vec<Component> = cwd.components().collect();
+    let common = target.iter().zip(&base).take_while(|(a, b)| a == b).count();
+    if common <= 1 && base.len() > 1 {
+        // Only the filesystem root is shared: the absolute path is clearer.
+        return join(target.into_iter());
+    }
+    let ups = std::iter::repeat_n(Component::ParentDir, base.len() - common);
+    join(ups.chain(target[common..].iter().copied()))
+}
+
+fn join<'a>(components: impl Iterator<Item = Component<'a>>) -> String {
+    let parts: Vec<String> = components.map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let text = parts.join("/");
+    text.strip_prefix("//").map(|t| format!("/{t}")).unwrap_or(text)
 }
 
 #[cfg(test)]
@@ -171,6 +178,9 @@ mod tests {
             ["plans/a.yaml", "plans/sub/b.yml"]
         );
         assert_eq!(names(&["plans/d.txt"]), ["plans/d.txt"]);
+        assert_eq!(display(Path::new("/a/b/c.yaml"), Path::new("/a/d")), "../b/c.yaml");
+        assert_eq!(display(Path::new("/a/b/c.yaml"), Path::new("/a")), "b/c.yaml");
+        assert_eq!(display(Path::new("/x/c.yaml"), Path::new("/a/d")), "/x/c.yaml");
         let missing = discover(&["nope.yaml".to_string()], root, root);
         assert_eq!(missing.errors.len(), 1);
     }

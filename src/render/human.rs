@@ -67,10 +67,12 @@ impl Diagnostic for FindingDiagnostic<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let f = self.finding;
-        let text = if f.missing.0.is_empty() {
+        let text = if !f.missing.0.is_empty() {
+            format!("add `{}` here", f.missing)
+        } else if f.message != f.title {
             f.title.clone()
         } else {
-            format!("add `{}` here", f.missing)
+            "here".to_string()
         };
         let span = document::to_source_span(f.span);
         Some(Box::new(std::iter::once(

@@ -1,0 +1,260 @@
+//! End-to-end tests of `bcpcheck check`: the binary, its exit codes and its rendered output.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixtures() -> PathBuf {
+    root().join("tests/fixtures/core")
+}
+
+/// `bcpcheck check` run from the core fixtures directory with the test policies only.
+fn check(args: &[&str]) -> Command {
+    let mut cmd = Command::cargo_bin("bcpcheck").unwrap();
+    cmd.current_dir(fixtures())
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .args(["check", "--no-default-packs", "--as-of", "2026-11-28"])
+        .args(args);
+    cmd
+}
+
+/// Runs and returns (exit code, stdout, stderr), with the elapsed time made stable.
+fn run(mut cmd: Command) -> (i32, String, String) {
+    let out = cmd.output().unwrap();
+    let time = regex::Regex::new(r"in \d+ ms").unwrap();
+    let clean = |b: &[u8]| time.replace_all(&String::from_utf8_lossy(b), "in [elapsed] ms").into_owned();
+    (out.status.code().unwrap_or(-1), clean(&out.stdout), clean(&out.stderr))
+}
+
+fn json(args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["--format", "json"];
+    all.extend_from_slice(args);
+    let (code, stdout, _) = run(check(&all));
+    (code, serde_json::from_str(&stdout).expect("valid JSON"))
+}
+
+#[test]
+fn failing_plan_renders_miette_diagnostics() {
+    let (code, stdout, _) = run(check(&["--policy", "policies.yaml", "failing.yaml"]));
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("failing_plan_human", stdout);
+}
+
+#[test]
+fn passing_plan_exits_zero() {
+    let (code, stdout, _) = run(check(&["--policy", "policies.yaml", "passing.yaml"]));
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("0 errors, 0 warnings, 0 info in 1 file checked against 6 policies"));
+}
+
+#[test]
+fn json_findings_carry_policy_location_and_help() {
+    let (code, report) = json(&["--policy", "policies.yaml", "failing.yaml"]);
+    assert_eq!(code, 1);
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["asOf"], "2026-11-28");
+    assert_eq!(report["summary"]["errors"], 3);
+    assert_eq!(report["summary"]["warnings"], 2);
+    let findings = report["findings"].as_array().unwrap();
+    let ids: Vec<(&str, &str)> = findings.iter().map(|f| (f["policy"].as_str().unwrap(), f["path"].as_str().unwrap())).collect();
+    assert_eq!(
+        ids,
+        [
+            ("TEST-META-004", "metadata.next_review"),
+            ("TEST-RTO-002", "processes[0].rto"),
+            ("TEST-REF-001", "processes[0].depends_on[1]"),
+            ("TEST-RTO-001", "processes[1].rto"),
+            ("TEST-ROLE-003", "roles[1].alternates"),
+        ]
+    );
+    let rto = &findings[1];
+    assert_eq!(rto["message"], "process P-PAY: RTO 48h exceeds MTPD 24h");
+    assert_eq!(rto["file"], "failing.yaml");
+    assert_eq!(rto["start"]["line"], 10);
+    assert_eq!(rto["start"]["column"], 10);
+    assert_eq!(rto["end"]["column"], 13);
+    assert_eq!(rto["start"]["offset"], 180);
+    assert_eq!(rto["severity"], "error");
+    assert_eq!(rto["fingerprint"].as_str().unwrap().len(), 16);
+    // A missing field points at the nearest existing parent and names the field to add.
+    let missing = &findings[3];
+    assert_eq!(missing["missing"], "rto");
+    assert_eq!(missing["start"]["line"], 13);
+    assert_eq!(missing["help"], "Add `rto:` with the recovery time objective, e.g. `rto: 4h`.");
+    assert_eq!(missing["references"][0], "ISO 22301 8.2.2 e");
+    // The unresolved reference points at the id itself.
+    let reference = &findings[2];
+    assert_eq!(reference["message"], "unknown dependency DEP-GHOST");
+    assert_eq!(reference["start"]["line"], 12);
+    assert_eq!(reference["start"]["column"], 28);
+}
+
+#[test]
+fn broken_policies_are_reported_at_the_spot_and_the_others_still_run() {
+    let (code, stdout, _) = run(check(&["--policy", "broken-policies.yaml", "passing.yaml"]));
+    assert_eq!(code, 2);
+    insta::assert_snapshot!("broken_policy_human", stdout);
+    let (_, report) = json(&["--policy", "broken-policies.yaml", "passing.yaml"]);
+    // TEST-OK-001 ran and found the missing owner.
+    assert_eq!(report["findings"][0]["policy"], "TEST-OK-001");
+    assert_eq!(report["findings"][0]["missing"], "owner");
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 2);
+    assert_eq!(errors[0]["line"], 6);
+    assert_eq!(errors[0]["column"], 25);
+    assert_eq!(errors[1]["message"], "broken-policies.yaml: unknown variable `plan`");
+    assert_eq!(errors[1]["line"], 10);
+    assert_eq!(errors[1]["column"], 30);
+}
+
+#[test]
+fn malformed_plan_is_an_error_and_other_files_are_still_checked() {
+    let (code, stdout, _) = run(check(&["--policy", "policies.yaml", "malformed.yaml", "failing.yaml"]));
+    assert_eq!(code, 2);
+    insta::assert_snapshot!("malformed_plan_human", stdout);
+    assert!(stdout.contains("TEST-RTO-001"), "failing.yaml was still checked");
+}
+
+#[test]
+fn every_bad_input_is_a_diagnostic_with_exit_code_two() {
+    let cases = [
+        ("duplicate-key.yaml", "duplicate key `id`", Some((6, 3))),
+        ("latin1.yaml", "not UTF-8 text", Some((3, 23))),
+        ("empty.yaml", "empty file", None),
+        ("unclosed-front-matter.md", "front matter is never closed", Some((1, 1))),
+        ("no-such-plan.yaml", "cannot read", None),
+        ("malformed.yaml", "invalid YAML", Some((4, 10))),
+    ];
+    for (file, message, position) in cases {
+        let (code, report) = json(&["--policy", "policies.yaml", file, "passing.yaml"]);
+        assert_eq!(code, 2, "{file}");
+        let error = &report["errors"][0];
+        assert!(error["message"].as_str().unwrap().contains(message), "{file}: {error}");
+        if let Some((line, column)) = position {
+            assert_eq!((error["line"].as_u64().unwrap(), error["column"].as_u64().unwrap()), (line, column), "{file}");
+        }
+        assert_eq!(report["summary"]["files"], 1, "{file}: passing.yaml still checked");
+    }
+}
+
+#[test]
+fn type_errors_are_policy_diagnostics_showing_the_plan_node() {
+    let (code, stdout, _) = run(check(&["--policy", "type-error.yaml", "passing.yaml"]));
+    assert_eq!(code, 2);
+    assert!(stdout.contains("TEST-TYPE-001: evaluation failed"), "{stdout}");
+    assert!(stdout.contains("while checking passing.yaml at `processes[0]`"), "{stdout}");
+    assert!(stdout.contains("type-error.yaml:5:9"), "{stdout}");
+}
+
+#[test]
+fn markdown_plans_expose_their_body() {
+    let (code, report) = json(&["--policy", "policies.yaml", "plan.md"]);
+    assert_eq!(code, 0);
+    let finding = &report["findings"][0];
+    assert_eq!(finding["policy"], "TEST-DOC-001");
+    assert_eq!(finding["message"], "placeholder text: TBD");
+    assert_eq!(finding["start"]["line"], 11);
+    assert_eq!(finding["start"]["column"], 49);
+}
+
+#[test]
+fn documents_that_are_not_plans_are_skipped_with_a_note() {
+    let (code, report) = json(&["--policy", "policies.yaml", "not-a-plan.yaml", "passing.yaml"]);
+    assert_eq!(code, 0);
+    assert_eq!(report["skipped"][0]["file"], "not-a-plan.yaml");
+    assert_eq!(report["summary"]["files"], 1);
+}
+
+#[test]
+fn fail_on_sets_the_threshold() {
+    let policies = ["--policy", "policies.yaml", "plan.md"];
+    assert_eq!(run(check(&policies)).0, 0, "info only: passes at the default threshold");
+    let mut info = policies.to_vec();
+    info.extend(["--fail-on", "info"]);
+    assert_eq!(run(check(&info)).0, 1);
+    let mut never = vec!["--fail-on", "never"];
+    never.extend(["--policy", "policies.yaml", "failing.yaml"]);
+    assert_eq!(run(check(&never)).0, 0);
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    let mut bad_date = Command::cargo_bin("bcpcheck").unwrap();
+    bad_date.current_dir(fixtures()).args(["check", "--as-of", "yesterday"]);
+    let mut bad_pack = Command::cargo_bin("bcpcheck").unwrap();
+    bad_pack.current_dir(fixtures()).args(["check", "--pack", "no-such-pack"]);
+    for (args, cmd) in [("--as-of", bad_date), ("--pack", bad_pack)] {
+        let (code, _, stderr) = run(cmd);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(stderr.starts_with("bcpcheck: "), "{stderr}");
+    }
+}
+
+#[test]
+fn config_is_found_upward_and_flags_win() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    std::fs::create_dir_all(repo.join("plans/deep")).unwrap();
+    std::fs::create_dir_all(repo.join("team")).unwrap();
+    std::fs::copy(fixtures().join("failing.yaml"), repo.join("plans/failing.yaml")).unwrap();
+    std::fs::copy(fixtures().join("policies.yaml"), repo.join("team/policies.yaml")).unwrap();
+    std::fs::write(
+        repo.join("bcpcheck.yaml"),
+        "plans: ['plans/*.yaml']\npolicies: [team/]\npacks: []\nparams: {criticalTier: 1}\nfailOn: warning\n",
+    )
+    .unwrap();
+    let run_in = |dir: &Path, extra: &[&str]| {
+        let mut cmd = Command::cargo_bin("bcpcheck").unwrap();
+        cmd.current_dir(dir).args(["check", "--as-of", "2026-11-28", "--format", "json"]).args(extra);
+        let out = cmd.output().unwrap();
+        (out.status.code().unwrap(), serde_json::from_str::<Value>(&String::from_utf8_lossy(&out.stdout)).unwrap())
+    };
+    let (code, report) = run_in(&repo.join("plans/deep"), &[]);
+    assert_eq!(code, 1);
+    let policies: Vec<&str> = report["findings"].as_array().unwrap().iter().map(|f| f["policy"].as_str().unwrap()).collect();
+    // criticalTier 1: the tier-2 process no longer needs an RTO.
+    assert!(!policies.contains(&"TEST-RTO-001"), "{policies:?}");
+    assert!(policies.contains(&"TEST-ROLE-003"));
+    assert_eq!(report["findings"][0]["file"], "../failing.yaml");
+    // The flag wins over `failOn: warning`.
+    assert_eq!(run_in(repo, &["--fail-on", "never"]).0, 0);
+
+    std::fs::write(repo.join("bcpcheck.yaml"), "plans: ['plans/*.yaml']\nfailon: warning\n").unwrap();
+    let mut cmd = Command::cargo_bin("bcpcheck").unwrap();
+    let out = cmd.current_dir(repo).env("NO_COLOR", "1").arg("check").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unknown field `failon`") && stderr.contains("did you mean `failOn`?"), "{stderr}");
+}
+
+#[test]
+fn output_file_is_written_and_plans_are_never_modified() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan.yaml");
+    std::fs::copy(fixtures().join("failing.yaml"), &plan).unwrap();
+    let before = std::fs::read(&plan).unwrap();
+    let report = dir.path().join("out/report.json");
+    std::fs::create_dir_all(report.parent().unwrap()).unwrap();
+    let (code, stdout, _) = run(check(&[
+        "--policy",
+        "policies.yaml",
+        "--format",
+        "json",
+        "--output",
+        report.to_str().unwrap(),
+        plan.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 1);
+    assert!(stdout.is_empty());
+    let written: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(written["summary"]["errors"], 3);
+    assert_eq!(std::fs::read(&plan).unwrap(), before);
+    let leftovers: Vec<_> = std::fs::read_dir(report.parent().unwrap()).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file left behind");
+}
