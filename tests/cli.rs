@@ -110,7 +110,7 @@ fn broken_policies_are_reported_at_the_spot_and_the_others_still_run() {
     assert_eq!(errors[0]["column"], 25);
     assert_eq!(errors[1]["message"], "broken-policies.yaml: unknown variable `plan`");
     assert_eq!(errors[1]["line"], 10);
-    assert_eq!(errors[1]["column"], 30);
+    assert_eq!(errors[1]["column"], 31);
 }
 
 #[test]
