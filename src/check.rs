@@ -210,6 +210,32 @@ pub fn user_policy_sources(paths: &[PathBuf], cwd: &Path) -> (Vec<PolicySource>,
     (sources, errors)
 }
 
+/// The built-in packs named (all when empty) plus the given policy files, compiled with default params.
+pub fn policy_catalogue(
+    packs: &[String],
+    files: &[PathBuf],
+    cwd: &Path,
+) -> Result<PolicySet, RunError> {
+    let known = packs::names();
+    if let Some(unknown) = packs.iter().find(|p| !known.contains(&p.as_str())) {
+        return Err(RunError::Usage(format!(
+            "unknown pack `{unknown}`; built-in packs: {}",
+            known.join(", ")
+        )));
+    }
+    let packs: Vec<String> = if packs.is_empty() {
+        known.iter().map(|s| s.to_string()).collect()
+    } else {
+        packs.to_vec()
+    };
+    let mut sources = policy::builtin_sources(&packs);
+    let (user, errors) = user_policy_sources(files, cwd);
+    sources.extend(user);
+    let mut set = policy::load(&sources, &policy::params(None), &Runtime::new());
+    set.errors.extend(errors);
+    Ok(set)
+}
+
 /// Runs a whole check.
 pub fn run(options: &CheckOptions, cwd: &Path) -> Result<Report, RunError> {
     let started = Instant::now();
@@ -232,7 +258,11 @@ pub fn run(options: &CheckOptions, cwd: &Path) -> Result<Report, RunError> {
             .unwrap_or_else(|| packs::names().into_iter().map(String::from).collect())
     };
     let known = packs::names();
-    if let Some(unknown) = packs.iter().chain(&options.packs).find(|p| !known.contains(&p.as_str())) {
+    if let Some(unknown) = packs
+        .iter()
+        .chain(&options.packs)
+        .find(|p| !known.contains(&p.as_str()))
+    {
         return Err(RunError::Usage(format!(
             "unknown pack `{unknown}`; built-in packs: {}",
             known.join(", ")

@@ -20,6 +20,71 @@ pub struct Cli {
 pub enum Command {
     /// Check plans against policies (the default command).
     Check(CheckArgs),
+    /// List or explain policies.
+    #[command(subcommand)]
+    Policies(PoliciesCommand),
+    /// Run policy fixtures: every `bcptest.yaml` under DIR (default: policies/).
+    Test(TestArgs),
+}
+
+/// `policies` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PoliciesCommand {
+    /// One line per policy: id, severity, pack, title.
+    List(ListArgs),
+    /// Everything about one policy: why it matters, its CEL, references, a passing example.
+    Show(ShowArgs),
+}
+
+/// Formats of `policies list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// Aligned columns.
+    Text,
+    /// JSON array.
+    Json,
+    /// Markdown tables per pack (docs/policies.md).
+    Markdown,
+}
+
+/// Which policies to list or show.
+#[derive(Debug, Args)]
+pub struct PolicySelection {
+    /// Only this built-in pack (repeatable).
+    #[arg(long = "pack", value_name = "NAME")]
+    pub packs: Vec<String>,
+    /// Also these policy files or directories.
+    #[arg(long = "policy", value_name = "FILE|DIR")]
+    pub policies: Vec<PathBuf>,
+}
+
+/// Arguments of `policies list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Which policies.
+    #[command(flatten)]
+    pub selection: PolicySelection,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ListFormat,
+}
+
+/// Arguments of `policies show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Policy id, such as BCP-RTO-001.
+    pub id: String,
+    /// Which policies to look in.
+    #[command(flatten)]
+    pub selection: PolicySelection,
+}
+
+/// Arguments of `test`.
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Directories holding policies and their `bcptest.yaml` manifests.
+    #[arg(default_value = "policies")]
+    pub dirs: Vec<PathBuf>,
 }
 
 /// Output formats of `check`.

@@ -3,6 +3,7 @@
 //! The pipeline, one module each: [`document`] loads plans -> [`policy`] loads and compiles
 //! policies -> [`engine`] evaluates -> [`finding`]s -> [`render`].
 
+pub mod catalog;
 pub mod check;
 pub mod cli;
 pub mod config;
@@ -12,3 +13,4 @@ pub mod expression;
 pub mod finding;
 pub mod policy;
 pub mod render;
+pub mod testing;

@@ -5,13 +5,18 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use bcpcheck::check::{self, CheckOptions, RunError};
-use bcpcheck::cli::{self, CheckArgs, ColorChoice, Command};
+use bcpcheck::cli::{
+    self, CheckArgs, ColorChoice, Command, ListFormat, PoliciesCommand, PolicySelection, TestArgs,
+};
 use bcpcheck::render::{self, Style};
+use bcpcheck::{catalog, testing};
 
 fn main() -> ExitCode {
     let cli = cli::parse();
     let code = match cli.command {
         Command::Check(args) => run_check(args),
+        Command::Policies(command) => run_policies(command),
+        Command::Test(args) => run_test(args),
     };
     ExitCode::from(code)
 }
@@ -84,6 +89,61 @@ fn run_check(args: CheckArgs) -> u8 {
         eprintln!("bcpcheck: cannot write the report: {e}");
         return 2;
     }
+    report.exit_code() as u8
+}
+
+fn current_dir() -> Option<std::path::PathBuf> {
+    std::env::current_dir()
+        .inspect_err(|e| eprintln!("bcpcheck: cannot read the working directory: {e}"))
+        .ok()
+}
+
+fn run_policies(command: PoliciesCommand) -> u8 {
+    let Some(cwd) = current_dir() else { return 2 };
+    let selection: &PolicySelection = match &command {
+        PoliciesCommand::List(args) => &args.selection,
+        PoliciesCommand::Show(args) => &args.selection,
+    };
+    let set = match check::policy_catalogue(&selection.packs, &selection.policies, &cwd) {
+        Ok(set) => set,
+        Err(err) => return usage_error(err, false),
+    };
+    for e in &set.errors {
+        print_problem(e, false);
+    }
+    let policies: Vec<&bcpcheck::policy::Policy> = set.policies.iter().collect();
+    let text = match &command {
+        PoliciesCommand::List(args) => match args.format {
+            ListFormat::Text => catalog::list_text(&policies),
+            ListFormat::Json => catalog::list_json(&policies),
+            ListFormat::Markdown => catalog::list_markdown(&policies),
+        },
+        PoliciesCommand::Show(args) => match policies.iter().find(|p| p.id == args.id) {
+            Some(p) => catalog::show(p),
+            None => {
+                eprintln!(
+                    "bcpcheck: no policy `{}`; `bcpcheck policies list` shows them all",
+                    args.id
+                );
+                return 2;
+            }
+        },
+    };
+    print!("{text}");
+    if set.errors.is_empty() {
+        0
+    } else {
+        2
+    }
+}
+
+fn run_test(args: TestArgs) -> u8 {
+    let Some(cwd) = current_dir() else { return 2 };
+    let report = testing::run(&args.dirs, &cwd);
+    for e in &report.errors {
+        print_problem(e, false);
+    }
+    print!("{}", testing::render(&report));
     report.exit_code() as u8
 }
 

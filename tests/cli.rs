@@ -28,8 +28,15 @@ fn check(args: &[&str]) -> Command {
 fn run(mut cmd: Command) -> (i32, String, String) {
     let out = cmd.output().unwrap();
     let time = regex::Regex::new(r"in \d+ ms").unwrap();
-    let clean = |b: &[u8]| time.replace_all(&String::from_utf8_lossy(b), "in [elapsed] ms").into_owned();
-    (out.status.code().unwrap_or(-1), clean(&out.stdout), clean(&out.stderr))
+    let clean = |b: &[u8]| {
+        time.replace_all(&String::from_utf8_lossy(b), "in [elapsed] ms")
+            .into_owned()
+    };
+    (
+        out.status.code().unwrap_or(-1),
+        clean(&out.stdout),
+        clean(&out.stderr),
+    )
 }
 
 fn json(args: &[&str]) -> (i32, Value) {
@@ -62,7 +69,10 @@ fn json_findings_carry_policy_location_and_help() {
     assert_eq!(report["summary"]["errors"], 3);
     assert_eq!(report["summary"]["warnings"], 2);
     let findings = report["findings"].as_array().unwrap();
-    let ids: Vec<(&str, &str)> = findings.iter().map(|f| (f["policy"].as_str().unwrap(), f["path"].as_str().unwrap())).collect();
+    let ids: Vec<(&str, &str)> = findings
+        .iter()
+        .map(|f| (f["policy"].as_str().unwrap(), f["path"].as_str().unwrap()))
+        .collect();
     assert_eq!(
         ids,
         [
@@ -86,7 +96,10 @@ fn json_findings_carry_policy_location_and_help() {
     let missing = &findings[3];
     assert_eq!(missing["missing"], "rto");
     assert_eq!(missing["start"]["line"], 13);
-    assert_eq!(missing["help"], "Add `rto:` with the recovery time objective, e.g. `rto: 4h`.");
+    assert_eq!(
+        missing["help"],
+        "Add `rto:` with the recovery time objective, e.g. `rto: 4h`."
+    );
     assert_eq!(missing["references"][0], "ISO 22301 8.2.2 e");
     // The unresolved reference points at the id itself.
     let reference = &findings[2];
@@ -108,17 +121,28 @@ fn broken_policies_are_reported_at_the_spot_and_the_others_still_run() {
     assert_eq!(errors.len(), 2);
     assert_eq!(errors[0]["line"], 6);
     assert_eq!(errors[0]["column"], 25);
-    assert_eq!(errors[1]["message"], "broken-policies.yaml: unknown variable `plan`");
+    assert_eq!(
+        errors[1]["message"],
+        "broken-policies.yaml: unknown variable `plan`"
+    );
     assert_eq!(errors[1]["line"], 10);
     assert_eq!(errors[1]["column"], 31);
 }
 
 #[test]
 fn malformed_plan_is_an_error_and_other_files_are_still_checked() {
-    let (code, stdout, _) = run(check(&["--policy", "policies.yaml", "malformed.yaml", "failing.yaml"]));
+    let (code, stdout, _) = run(check(&[
+        "--policy",
+        "policies.yaml",
+        "malformed.yaml",
+        "failing.yaml",
+    ]));
     assert_eq!(code, 2);
     insta::assert_snapshot!("malformed_plan_human", stdout);
-    assert!(stdout.contains("TEST-RTO-001"), "failing.yaml was still checked");
+    assert!(
+        stdout.contains("TEST-RTO-001"),
+        "failing.yaml was still checked"
+    );
 }
 
 #[test]
@@ -127,7 +151,11 @@ fn every_bad_input_is_a_diagnostic_with_exit_code_two() {
         ("duplicate-key.yaml", "duplicate key `id`", Some((6, 3))),
         ("latin1.yaml", "not UTF-8 text", Some((3, 23))),
         ("empty.yaml", "empty file", None),
-        ("unclosed-front-matter.md", "front matter is never closed", Some((1, 1))),
+        (
+            "unclosed-front-matter.md",
+            "front matter is never closed",
+            Some((1, 1)),
+        ),
         ("no-such-plan.yaml", "cannot read", None),
         ("malformed.yaml", "invalid YAML", Some((4, 10))),
     ];
@@ -135,11 +163,24 @@ fn every_bad_input_is_a_diagnostic_with_exit_code_two() {
         let (code, report) = json(&["--policy", "policies.yaml", file, "passing.yaml"]);
         assert_eq!(code, 2, "{file}");
         let error = &report["errors"][0];
-        assert!(error["message"].as_str().unwrap().contains(message), "{file}: {error}");
+        assert!(
+            error["message"].as_str().unwrap().contains(message),
+            "{file}: {error}"
+        );
         if let Some((line, column)) = position {
-            assert_eq!((error["line"].as_u64().unwrap(), error["column"].as_u64().unwrap()), (line, column), "{file}");
+            assert_eq!(
+                (
+                    error["line"].as_u64().unwrap(),
+                    error["column"].as_u64().unwrap()
+                ),
+                (line, column),
+                "{file}"
+            );
         }
-        assert_eq!(report["summary"]["files"], 1, "{file}: passing.yaml still checked");
+        assert_eq!(
+            report["summary"]["files"], 1,
+            "{file}: passing.yaml still checked"
+        );
     }
 }
 
@@ -147,8 +188,14 @@ fn every_bad_input_is_a_diagnostic_with_exit_code_two() {
 fn type_errors_are_policy_diagnostics_showing_the_plan_node() {
     let (code, stdout, _) = run(check(&["--policy", "type-error.yaml", "passing.yaml"]));
     assert_eq!(code, 2);
-    assert!(stdout.contains("TEST-TYPE-001: evaluation failed"), "{stdout}");
-    assert!(stdout.contains("while checking passing.yaml at `processes[0]`"), "{stdout}");
+    assert!(
+        stdout.contains("TEST-TYPE-001: evaluation failed"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("while checking passing.yaml at `processes[0]`"),
+        "{stdout}"
+    );
     assert!(stdout.contains("type-error.yaml:5:9"), "{stdout}");
 }
 
@@ -165,7 +212,12 @@ fn markdown_plans_expose_their_body() {
 
 #[test]
 fn documents_that_are_not_plans_are_skipped_with_a_note() {
-    let (code, report) = json(&["--policy", "policies.yaml", "not-a-plan.yaml", "passing.yaml"]);
+    let (code, report) = json(&[
+        "--policy",
+        "policies.yaml",
+        "not-a-plan.yaml",
+        "passing.yaml",
+    ]);
     assert_eq!(code, 0);
     assert_eq!(report["skipped"][0]["file"], "not-a-plan.yaml");
     assert_eq!(report["summary"]["files"], 1);
@@ -174,7 +226,11 @@ fn documents_that_are_not_plans_are_skipped_with_a_note() {
 #[test]
 fn fail_on_sets_the_threshold() {
     let policies = ["--policy", "policies.yaml", "plan.md"];
-    assert_eq!(run(check(&policies)).0, 0, "info only: passes at the default threshold");
+    assert_eq!(
+        run(check(&policies)).0,
+        0,
+        "info only: passes at the default threshold"
+    );
     let mut info = policies.to_vec();
     info.extend(["--fail-on", "info"]);
     assert_eq!(run(check(&info)).0, 1);
@@ -186,9 +242,13 @@ fn fail_on_sets_the_threshold() {
 #[test]
 fn usage_errors_exit_two() {
     let mut bad_date = Command::cargo_bin("bcpcheck").unwrap();
-    bad_date.current_dir(fixtures()).args(["check", "--as-of", "yesterday"]);
+    bad_date
+        .current_dir(fixtures())
+        .args(["check", "--as-of", "yesterday"]);
     let mut bad_pack = Command::cargo_bin("bcpcheck").unwrap();
-    bad_pack.current_dir(fixtures()).args(["check", "--pack", "no-such-pack"]);
+    bad_pack
+        .current_dir(fixtures())
+        .args(["check", "--pack", "no-such-pack"]);
     for (args, cmd) in [("--as-of", bad_date), ("--pack", bad_pack)] {
         let (code, _, stderr) = run(cmd);
         assert_eq!(code, 2, "{args:?}");
@@ -202,8 +262,16 @@ fn config_is_found_upward_and_flags_win() {
     let repo = dir.path();
     std::fs::create_dir_all(repo.join("plans/deep")).unwrap();
     std::fs::create_dir_all(repo.join("team")).unwrap();
-    std::fs::copy(fixtures().join("failing.yaml"), repo.join("plans/failing.yaml")).unwrap();
-    std::fs::copy(fixtures().join("policies.yaml"), repo.join("team/policies.yaml")).unwrap();
+    std::fs::copy(
+        fixtures().join("failing.yaml"),
+        repo.join("plans/failing.yaml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        fixtures().join("policies.yaml"),
+        repo.join("team/policies.yaml"),
+    )
+    .unwrap();
     std::fs::write(
         repo.join("bcpcheck.yaml"),
         "plans: ['plans/*.yaml']\npolicies: [team/]\npacks: []\nparams: {criticalTier: 1}\nfailOn: warning\n",
@@ -211,13 +279,23 @@ fn config_is_found_upward_and_flags_win() {
     .unwrap();
     let run_in = |dir: &Path, extra: &[&str]| {
         let mut cmd = Command::cargo_bin("bcpcheck").unwrap();
-        cmd.current_dir(dir).args(["check", "--as-of", "2026-11-28", "--format", "json"]).args(extra);
+        cmd.current_dir(dir)
+            .args(["check", "--as-of", "2026-11-28", "--format", "json"])
+            .args(extra);
         let out = cmd.output().unwrap();
-        (out.status.code().unwrap(), serde_json::from_str::<Value>(&String::from_utf8_lossy(&out.stdout)).unwrap())
+        (
+            out.status.code().unwrap(),
+            serde_json::from_str::<Value>(&String::from_utf8_lossy(&out.stdout)).unwrap(),
+        )
     };
     let (code, report) = run_in(&repo.join("plans/deep"), &[]);
     assert_eq!(code, 1);
-    let policies: Vec<&str> = report["findings"].as_array().unwrap().iter().map(|f| f["policy"].as_str().unwrap()).collect();
+    let policies: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["policy"].as_str().unwrap())
+        .collect();
     // criticalTier 1: the tier-2 process no longer needs an RTO.
     assert!(!policies.contains(&"TEST-RTO-001"), "{policies:?}");
     assert!(policies.contains(&"TEST-ROLE-003"));
@@ -225,12 +303,24 @@ fn config_is_found_upward_and_flags_win() {
     // The flag wins over `failOn: warning`.
     assert_eq!(run_in(repo, &["--fail-on", "never"]).0, 0);
 
-    std::fs::write(repo.join("bcpcheck.yaml"), "plans: ['plans/*.yaml']\nfailon: warning\n").unwrap();
+    std::fs::write(
+        repo.join("bcpcheck.yaml"),
+        "plans: ['plans/*.yaml']\nfailon: warning\n",
+    )
+    .unwrap();
     let mut cmd = Command::cargo_bin("bcpcheck").unwrap();
-    let out = cmd.current_dir(repo).env("NO_COLOR", "1").arg("check").output().unwrap();
+    let out = cmd
+        .current_dir(repo)
+        .env("NO_COLOR", "1")
+        .arg("check")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("unknown field `failon`") && stderr.contains("did you mean `failOn`?"), "{stderr}");
+    assert!(
+        stderr.contains("unknown field `failon`") && stderr.contains("did you mean `failOn`?"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -255,6 +345,8 @@ fn output_file_is_written_and_plans_are_never_modified() {
     let written: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     assert_eq!(written["summary"]["errors"], 3);
     assert_eq!(std::fs::read(&plan).unwrap(), before);
-    let leftovers: Vec<_> = std::fs::read_dir(report.parent().unwrap()).unwrap().collect();
+    let leftovers: Vec<_> = std::fs::read_dir(report.parent().unwrap())
+        .unwrap()
+        .collect();
     assert_eq!(leftovers.len(), 1, "no temporary file left behind");
 }

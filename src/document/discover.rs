@@ -122,7 +122,10 @@ fn walk(
 /// `path` relative to `cwd` with `/` separators, without `./`; `../` where it lies outside.
 pub fn display(path: &Path, cwd: &Path) -> String {
     if !path.is_absolute() {
-        return join(path.components().filter(|c| !matches!(c, Component::CurDir)));
+        return join(
+            path.components()
+                .filter(|c| !matches!(c, Component::CurDir)),
+        );
     }
     let target: Vec<Component> = path.components().collect();
     let base: Vec<Component> = cwd.components().collect();
@@ -136,9 +139,13 @@ pub fn display(path: &Path, cwd: &Path) -> String {
 }
 
 fn join<'a>(components: impl Iterator<Item = Component<'a>>) -> String {
-    let parts: Vec<String> = components.map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let parts: Vec<String> = components
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
     let text = parts.join("/");
-    text.strip_prefix("//").map(|t| format!("/{t}")).unwrap_or(text)
+    text.strip_prefix("//")
+        .map(|t| format!("/{t}"))
+        .unwrap_or(text)
 }
 
 #[cfg(test)]
@@ -178,9 +185,18 @@ mod tests {
             ["plans/a.yaml", "plans/sub/b.yml"]
         );
         assert_eq!(names(&["plans/d.txt"]), ["plans/d.txt"]);
-        assert_eq!(display(Path::new("/a/b/c.yaml"), Path::new("/a/d")), "../b/c.yaml");
-        assert_eq!(display(Path::new("/a/b/c.yaml"), Path::new("/a")), "b/c.yaml");
-        assert_eq!(display(Path::new("/x/c.yaml"), Path::new("/a/d")), "/x/c.yaml");
+        assert_eq!(
+            display(Path::new("/a/b/c.yaml"), Path::new("/a/d")),
+            "../b/c.yaml"
+        );
+        assert_eq!(
+            display(Path::new("/a/b/c.yaml"), Path::new("/a")),
+            "b/c.yaml"
+        );
+        assert_eq!(
+            display(Path::new("/x/c.yaml"), Path::new("/a/d")),
+            "/x/c.yaml"
+        );
         let missing = discover(&["nope.yaml".to_string()], root, root);
         assert_eq!(missing.errors.len(), 1);
     }

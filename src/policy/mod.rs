@@ -150,7 +150,8 @@ pub enum PolicyError {
 }
 
 impl PolicyError {
-    fn at(
+    /// A problem at `span` of `source`.
+    pub fn at(
         source: &SourceFile,
         span: Span,
         message: String,
