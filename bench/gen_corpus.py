@@ -369,6 +369,10 @@ def build_plan(rng: random.Random, idx: int, n_proc: int, n_dep: int) -> dict:
                              "uri": f"evidence/contract-{key.lower()}.pdf", "date": day(-rng.randint(100, 900))})
             v["contract"] = f"EV-CONTRACT-{key}"
         v["support"] = {"channel": "Provider support portal", "phone": f"+1 555 01{len(providers):02d}"}
+        evidence.append({"id": f"EV-BC-{key}", "type": "provider-continuity",
+                         "title": f"{PROVIDERS[key]} continuity programme report",
+                         "uri": f"evidence/bc-{key.lower()}.pdf", "date": day(-rng.randint(20, 300))})
+        v["continuity_evidence"] = f"EV-BC-{key}"
         v["status_channels"] = [f"https://status.{key.lower()}.example", "Provider admin mobile app"]
         if vid in exit_needed or rng.random() < 0.2:
             evidence.append({"id": f"EV-EXIT-{key}", "type": "exit-plan", "title": f"Exit plan for {PROVIDERS[key]}",
@@ -768,8 +772,9 @@ def main(argv=None) -> int:
             plan = build_plan(rng, i, n_proc, n_dep)
             name = f"plan-{i + 1:05d}.yaml"
             findings = []
-            if rng.random() < args.defect_rate:
-                notes, findings = plant(plan, rng)
+            drng = random.Random(f"{args.seed}-{i}-defects")  # independent of the plan's own draws
+            if drng.random() < args.defect_rate:
+                notes, findings = plant(plan, drng)
                 truth["defects"][name] = notes
             text = emit(plan)
             total_bytes += len(text.encode())

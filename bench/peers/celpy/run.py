@@ -101,17 +101,33 @@ def drop_nulls(v):
 _STATE = {}
 
 
-def init(policy_file, params, as_of):
+def load_policies(sources):
+    """Policies from files or directories (a file holds one policy or a list; other YAML is skipped)."""
+    pols = []
+    for src in sources:
+        paths = [src]
+        if os.path.isdir(src):
+            paths = sorted(os.path.join(d, n) for d, _, ns in os.walk(src) for n in ns if n.endswith((".yaml", ".yml")))
+        for path in paths:
+            with open(path, encoding="utf-8") as f:
+                data = yaml.load(f, Loader=Yaml12Loader)
+            for p in data if isinstance(data, list) else [data]:
+                if isinstance(p, dict) and "id" in p and "rule" in p:
+                    pols.append(p)
+    return pols
+
+
+def init(policy_sources, params, as_of):
     env = celpy.Environment()
-    with open(policy_file, encoding="utf-8") as f:
-        pols = yaml.load(f, Loader=Yaml12Loader)
-    if isinstance(pols, dict):
-        pols = [pols]
+
+    def prog(text):
+        return env.program(env.compile(text), functions=FUNCS)
+
     compiled = []
-    for p in pols:
-        when = env.program(env.compile(p["when"]), functions=FUNCS) if p.get("when") else None
-        rule = env.program(env.compile(p["rule"]), functions=FUNCS)
-        compiled.append((p["id"], p.get("select", ""), when, rule))
+    for p in load_policies(policy_sources):
+        when = prog(p["when"]) if p.get("when") else None
+        variables = [(v["name"], prog(v["expression"])) for v in p.get("variables") or []]
+        compiled.append((p["id"], p.get("select", ""), when, variables, prog(p["rule"])))
     _STATE.update(policies=compiled, params=celpy.json_to_cel(params), now=cel_date(as_of),
                   errors=0)
 
@@ -121,8 +137,11 @@ def check_file(path):
         data = drop_nulls(yaml.load(f, Loader=Yaml12Loader))
     doc = celpy.json_to_cel(data)
     out = []
-    base = {"doc": doc, "now": _STATE["now"], "params": _STATE["params"]}
-    for pid, sel, when, rule in _STATE["policies"]:
+    name = os.path.basename(path)
+    base = {"doc": doc, "now": _STATE["now"], "params": _STATE["params"],
+            "file": celpy.json_to_cel({"path": path, "name": name, "ext": name.rsplit(".", 1)[-1],
+                                       "kind": data.get("kind", "")})}
+    for pid, sel, when, variables, rule in _STATE["policies"]:
         for lpath, node in select(data, sel):
             act = dict(base, self=celpy.json_to_cel(node) if sel else doc)
             if when is not None:
@@ -131,6 +150,14 @@ def check_file(path):
                         continue
                 except Exception:  # missing field in `when`: not applicable (checks.md ruling 1)
                     continue
+            if variables:  # in order, after `when`; one that fails is left out (using it fails the rule)
+                bound = celtypes.MapType({})
+                for vname, vprog in variables:
+                    try:
+                        bound[celtypes.StringType(vname)] = vprog.evaluate(dict(act, variables=bound))
+                    except Exception:
+                        pass
+                act["variables"] = bound
             try:
                 ok = bool(rule.evaluate(act))
             except Exception:  # a missing field in `rule` is a finding
@@ -153,12 +180,18 @@ def files_of(paths):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("paths", nargs="+")
-    ap.add_argument("--policy", default=DEFAULT_POLICY)
+    ap.add_argument("--policy", action="append", help="policy file or directory (repeatable; default: "
+                    "bench/ten-checks.yaml)")
+    ap.add_argument("--params", help="YAML file of parameters overriding the defaults (e.g. policies/params.yaml)")
     ap.add_argument("--as-of", default=dt.date.today().isoformat())
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = ap.parse_args(argv)
     files = list(files_of(args.paths))
-    initargs = (args.policy, DEFAULT_PARAMS, args.as_of)
+    params = dict(DEFAULT_PARAMS)
+    if args.params:
+        with open(args.params, encoding="utf-8") as f:
+            params.update(yaml.load(f, Loader=Yaml12Loader) or {})
+    initargs = (args.policy or [DEFAULT_POLICY], params, args.as_of)
     w = sys.stdout.write
     if args.jobs <= 1 or len(files) < 2:
         init(*initargs)
