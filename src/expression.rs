@@ -318,6 +318,8 @@ pub struct DocumentScope<'r> {
 pub struct MatchScope<'s> {
     context: Context<'s, 's>,
     variables: HashMap<cel::objects::Key, cel::Value>,
+    /// Variables whose evaluation failed: the error surfaces only if an expression reads them.
+    failed: HashMap<String, EvalError>,
 }
 
 impl Runtime {
@@ -356,25 +358,43 @@ impl<'r> DocumentScope<'r> {
         MatchScope {
             context,
             variables: HashMap::new(),
+            failed: HashMap::new(),
         }
     }
 }
 
 impl MatchScope<'_> {
-    /// Evaluates `expr` and binds its value as `variables.NAME` for what follows.
-    pub fn bind_variable(&mut self, name: &str, expr: &Compiled) -> Result<(), EvalError> {
-        let value = self.run(expr)?;
-        self.variables.insert(cel::objects::Key::from(name), value);
+    /// Evaluates `expr` and binds its value as `variables.NAME` for what follows. As with
+    /// Kubernetes' lazy variables, a failure is kept and reported only by an expression that reads it.
+    pub fn bind_variable(&mut self, name: &str, expr: &Compiled) {
+        match self.run(expr) {
+            Ok(value) => {
+                self.variables.insert(cel::objects::Key::from(name), value);
+            }
+            Err(err) => {
+                self.failed.insert(name.to_string(), err);
+            }
+        }
         let map = cel::objects::Map {
             map: Arc::new(self.variables.clone()),
         };
         self.context
             .add_variable_from_value("variables", cel::Value::Map(map));
-        Ok(())
     }
 
     fn run(&self, expr: &Compiled) -> Result<cel::Value, EvalError> {
-        expr.program.execute(&self.context).map_err(EvalError::from)
+        expr.program
+            .execute(&self.context)
+            .map_err(|err| match EvalError::from(err) {
+                // Reading a variable whose evaluation failed reports that failure.
+                EvalError::Missing { field } if expr.variables.iter().any(|(v, _)| *v == field) => {
+                    self.failed
+                        .get(&field)
+                        .cloned()
+                        .unwrap_or(EvalError::Missing { field })
+                }
+                other => other,
+            })
     }
 
     /// Evaluates an expression that must give a bool (`when`, `rule`).

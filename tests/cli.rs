@@ -350,3 +350,22 @@ fn output_file_is_written_and_plans_are_never_modified() {
         .collect();
     assert_eq!(leftovers.len(), 1, "no temporary file left behind");
 }
+
+#[test]
+fn variables_are_lazy_a_failing_variable_only_matters_when_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("lazy.yaml");
+    std::fs::write(
+        &policy,
+        "id: TEST-LAZY-001\ntitle: Upstream RTO within 8h\nseverity: error\nselect: processes[*]\n\
+         variables:\n  - {name: upstream, expression: period(self.upstream_rto)}\n\
+         when: has(self.upstream_rto)\nrule: variables.upstream <= period('8h')\n",
+    )
+    .unwrap();
+    let (code, report) = json(&["--policy", policy.to_str().unwrap(), "passing.yaml"]);
+    assert_eq!(
+        code, 0,
+        "the variable reads a missing field, but `when` is false: {report}"
+    );
+    assert_eq!(report["findings"].as_array().unwrap().len(), 0);
+}

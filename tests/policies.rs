@@ -10,7 +10,12 @@ fn root() -> PathBuf {
 }
 
 fn bcpcheck(args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("bcpcheck").unwrap().current_dir(root()).args(args).output().unwrap();
+    let out = Command::cargo_bin("bcpcheck")
+        .unwrap()
+        .current_dir(root())
+        .args(args)
+        .output()
+        .unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -34,11 +39,18 @@ fn list_json_gives_id_severity_pack_title_references() {
     let (code, stdout, _) = bcpcheck(&["policies", "list", "--pack", "core", "--format", "json"]);
     assert_eq!(code, 0);
     let rows: Vec<Value> = serde_json::from_str(&stdout).unwrap();
-    let rto = rows.iter().find(|r| r["id"] == "BCP-RTO-001").expect("BCP-RTO-001 is in core");
+    let rto = rows
+        .iter()
+        .find(|r| r["id"] == "BCP-RTO-001")
+        .expect("BCP-RTO-001 is in core");
     assert_eq!(rto["severity"], "error");
     assert_eq!(rto["pack"], "core");
     assert_eq!(rto["title"], "Every critical process has an RTO");
-    assert!(rto["references"].as_array().unwrap().iter().any(|r| r.as_str().unwrap().starts_with("ISO 22301 8.2.2")));
+    assert!(rto["references"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r.as_str().unwrap().starts_with("ISO 22301 8.2.2")));
     assert!(rows.iter().all(|r| r["pack"] == "core"));
 }
 
@@ -46,7 +58,13 @@ fn list_json_gives_id_severity_pack_title_references() {
 fn show_explains_a_policy_with_a_passing_example() {
     let (code, stdout, _) = bcpcheck(&["policies", "show", "BCP-RTO-001"]);
     assert_eq!(code, 0);
-    for part in ["BCP-RTO-001  [error]", "rule:\n  has(self.rto)", "references:", "passing example", "rto: 4h"] {
+    for part in [
+        "BCP-RTO-001  [error]",
+        "rule:\n  has(self.rto)",
+        "references:",
+        "passing example",
+        "rto: 4h",
+    ] {
         assert!(stdout.contains(part), "missing {part:?} in\n{stdout}");
     }
     let (code, _, stderr) = bcpcheck(&["policies", "show", "NO-SUCH-POLICY"]);
@@ -69,7 +87,9 @@ fn test_runner_checks_cases_and_coverage() {
         "id: ACME-OWN-001\ntitle: Processes have owners\nseverity: warning\nselect: processes[*]\nrule: has(self.owner)\n",
     )
     .unwrap();
-    let plan = |rto: &str| format!("apiVersion: bcp/v1\nkind: ContinuityPlan\nprocesses:\n  - id: P-1\n    tier: 1\n    owner: PER-1\n{rto}");
+    let plan = |rto: &str| {
+        format!("apiVersion: bcp/v1\nkind: ContinuityPlan\nprocesses:\n  - id: P-1\n    tier: 1\n    owner: PER-1\n{rto}")
+    };
     std::fs::write(d.join("team/tests/pass.yaml"), plan("    rto: 4h\n")).unwrap();
     std::fs::write(d.join("team/tests/fail.yaml"), plan("")).unwrap();
     std::fs::write(
@@ -78,20 +98,41 @@ fn test_runner_checks_cases_and_coverage() {
     )
     .unwrap();
     let run = || {
-        let out = Command::cargo_bin("bcpcheck").unwrap().current_dir(d).args(["test", "team"]).output().unwrap();
-        (out.status.code().unwrap(), String::from_utf8_lossy(&out.stdout).into_owned())
+        let out = Command::cargo_bin("bcpcheck")
+            .unwrap()
+            .current_dir(d)
+            .args(["test", "team"])
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
     };
     let (code, stdout) = run();
     assert_eq!(code, 1, "ACME-OWN-001 has no failing case:\n{stdout}");
-    assert!(stdout.contains("ACME-OWN-001") && stdout.contains("no failing case"), "{stdout}");
+    assert!(
+        stdout.contains("ACME-OWN-001") && stdout.contains("no failing case"),
+        "{stdout}"
+    );
     assert!(stdout.contains("2 passed, 0 failed"), "{stdout}");
 
     // A wrong expectation fails its case and says what was found instead.
     let manifest = std::fs::read_to_string(d.join("team/tests/bcptest.yaml")).unwrap();
-    std::fs::write(d.join("team/tests/bcptest.yaml"), manifest.replace("processes[0].rto", "processes[0]")).unwrap();
+    std::fs::write(
+        d.join("team/tests/bcptest.yaml"),
+        manifest.replace("processes[0].rto", "processes[0]"),
+    )
+    .unwrap();
     let (code, stdout) = run();
     assert_eq!(code, 1);
-    assert!(stdout.contains("expected, not found: ACME-RTO-001 at `processes[0]`"), "{stdout}");
-    assert!(stdout.contains("found, not expected: ACME-RTO-001 at `processes[0].rto`"), "{stdout}");
+    assert!(
+        stdout.contains("expected, not found: ACME-RTO-001 at `processes[0]`"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("found, not expected: ACME-RTO-001 at `processes[0].rto`"),
+        "{stdout}"
+    );
     assert!(stdout.contains("1 passed, 1 failed"), "{stdout}");
 }

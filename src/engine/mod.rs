@@ -190,9 +190,7 @@ impl<'p> Engine<'p> {
 
     fn evaluate<'e>(&self, policy: &'e Policy, scope: &mut MatchScope<'_>) -> Verdict<'e> {
         for (name, expr) in &policy.variables {
-            if let Err(err) = scope.bind_variable(name, &expr.compiled) {
-                return Verdict::from_rule_error(expr, err);
-            }
+            scope.bind_variable(name, &expr.compiled);
         }
         if let Some(when) = &policy.when {
             match scope.eval_bool(&when.compiled) {

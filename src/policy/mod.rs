@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use miette::{Diagnostic, NamedSource, SourceSpan};
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
@@ -201,65 +202,44 @@ const POLICY_FIELDS: &str = "id, title, severity, kinds, select, when, variables
 
 /// Loads, validates and compiles `sources`; `params` is the parameter map policies may read.
 pub fn load(sources: &[PolicySource], params: &Node, runtime: &Runtime) -> PolicySet {
-    let mut policies: Vec<Policy> = Vec::new();
-    let mut errors = Vec::new();
-    let mut hasher = Sha256::new();
     let param_names: Vec<&str> = params
         .as_map()
         .map(|m| m.entries.iter().map(|(k, _)| k.as_str()).collect())
         .unwrap_or_default();
-    let mut first_seen: HashMap<String, String> = HashMap::new();
+    // Compiling CEL dominates start-up, so files compile in parallel; order is restored below.
+    let compiled: Vec<Vec<Result<(Policy, Span), Vec<PolicyError>>>> = sources
+        .par_iter()
+        .map(|source| load_file(source, runtime, &param_names))
+        .collect();
 
-    for source in sources {
-        hasher.update(source.name.as_bytes());
-        hasher.update([0]);
-        hasher.update(source.text.as_bytes());
-        hasher.update([0]);
-        let file = Arc::new(SourceFile::new(
-            source.name.clone(),
-            source.path.clone(),
-            source.text.as_str(),
-        ));
-        let roots = match yaml::parse_stream(&file.text, 0) {
-            Ok(roots) => roots,
-            Err(e) => {
-                let message = e.kind.to_string();
-                errors.push(PolicyError::at(&file, e.span, message, "here", None));
-                continue;
-            }
-        };
-        let mut nodes: Vec<&Node> = Vec::new();
-        for root in &roots {
-            match &root.value {
-                Value::Seq(items) => nodes.extend(items),
-                Value::Null => {}
-                _ => nodes.push(root),
-            }
+    let mut hasher = Sha256::new();
+    let mut policies: Vec<Policy> = Vec::new();
+    let mut errors = Vec::new();
+    let mut first_seen: HashMap<String, String> = HashMap::new();
+    for (source, results) in sources.iter().zip(compiled) {
+        for part in [source.name.as_bytes(), source.text.as_bytes()] {
+            hasher.update(part);
+            hasher.update([0]);
         }
-        for node in nodes {
-            let checker = Checker {
-                file: &file,
-                runtime,
-                param_names: &param_names,
-            };
-            match checker.policy(node, source.pack.clone()) {
-                Ok(policy) => {
+        for result in results {
+            match result {
+                Ok((policy, id_span)) => {
                     if let Some(other) = first_seen.get(&policy.id) {
                         let message = format!(
                             "duplicate policy id `{}` (first defined in {other})",
                             policy.id
                         );
-                        let span = id_span(node);
+                        let help = Some("give every policy a unique id".into());
                         errors.push(PolicyError::at(
-                            &file,
-                            span,
+                            &policy.origin,
+                            id_span,
                             message,
                             "defined again here",
-                            Some("give every policy a unique id".into()),
+                            help,
                         ));
                         continue;
                     }
-                    first_seen.insert(policy.id.clone(), file.name.clone());
+                    first_seen.insert(policy.id.clone(), policy.origin.name.clone());
                     policies.push(policy);
                 }
                 Err(mut problems) => errors.append(&mut problems),
@@ -273,6 +253,49 @@ pub fn load(sources: &[PolicySource], params: &Node, runtime: &Runtime) -> Polic
         errors,
         digest: format!("sha256:{:x}", hasher.finalize()),
     }
+}
+
+/// Parses one policy file and compiles each policy in it (with the span of its id).
+fn load_file(
+    source: &PolicySource,
+    runtime: &Runtime,
+    param_names: &[&str],
+) -> Vec<Result<(Policy, Span), Vec<PolicyError>>> {
+    let file = Arc::new(SourceFile::new(
+        source.name.clone(),
+        source.path.clone(),
+        source.text.as_str(),
+    ));
+    let roots = match yaml::parse_stream(&file.text, 0) {
+        Ok(roots) => roots,
+        Err(e) => {
+            return vec![Err(vec![PolicyError::at(
+                &file,
+                e.span,
+                e.kind.to_string(),
+                "here",
+                None,
+            )])]
+        }
+    };
+    let checker = Checker {
+        file: &file,
+        runtime,
+        param_names,
+    };
+    roots
+        .iter()
+        .flat_map(|root| match &root.value {
+            Value::Seq(items) => items.iter().collect::<Vec<_>>(),
+            Value::Null => Vec::new(),
+            _ => vec![root],
+        })
+        .map(|node| {
+            checker
+                .policy(node, source.pack.clone())
+                .map(|p| (p, id_span(node)))
+        })
+        .collect()
 }
 
 fn id_span(node: &Node) -> Span {
