@@ -136,3 +136,62 @@ fn test_runner_checks_cases_and_coverage() {
     );
     assert!(stdout.contains("1 passed, 1 failed"), "{stdout}");
 }
+
+#[test]
+fn builtin_packs_pass_their_fixtures_with_full_coverage() {
+    let (code, stdout, stderr) = bcpcheck(&["test", "policies"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(", 0 without a passing and a failing case"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn the_complete_example_gives_no_finding_with_every_pack() {
+    let (code, stdout, stderr) = bcpcheck(&[
+        "check",
+        "--as-of",
+        "2026-11-28",
+        "--format",
+        "json",
+        "--fail-on",
+        "info",
+        "fixtures/plans/payments-plan.yaml",
+    ]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["findings"].as_array().unwrap().len(), 0, "{stdout}");
+    assert!(report["summary"]["policies"].as_u64().unwrap() >= 60);
+}
+
+#[test]
+fn every_check_of_the_spec_is_built_in_with_its_severity_and_pack() {
+    let (_, stdout, _) = bcpcheck(&["policies", "list", "--format", "json"]);
+    let rows: Vec<Value> = serde_json::from_str(&stdout).unwrap();
+    let expected = [
+        ("BCP-META-001", "error", "core"),
+        ("BCP-META-005", "warning", "iso22301"),
+        ("BCP-RPO-002", "info", "core"),
+        ("BCP-DEP-010", "warning", "cloud"),
+        ("BCP-EXIT-001", "error", "cloud"),
+        ("BCP-COMM-003", "error", "dora"),
+        ("BCP-BAK-003", "error", "nist-800-34"),
+        ("BCP-EX-002", "warning", "dora"),
+        ("BCP-TRN-001", "warning", "nist-800-34"),
+    ];
+    for (id, severity, pack) in expected {
+        let row = rows
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("{id} missing"));
+        assert_eq!(
+            (
+                row["severity"].as_str().unwrap(),
+                row["pack"].as_str().unwrap()
+            ),
+            (severity, pack),
+            "{id}"
+        );
+    }
+}
