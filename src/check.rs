@@ -34,6 +34,8 @@ pub struct CheckOptions {
     pub max_file_size: Option<u64>,
     /// Failure threshold from the command line.
     pub fail_on: Option<FailOn>,
+    /// Keep only files matched by the config's `plans` globs.
+    pub only_plans: bool,
 }
 
 /// The result of one file.
@@ -288,10 +290,15 @@ pub fn run(options: &CheckOptions, cwd: &Path) -> Result<Report, RunError> {
     } else {
         (vec![".".to_string()], cwd.to_path_buf())
     };
-    let discovery = discover::discover(&args, &base, cwd);
+    let mut discovery = discover::discover(&args, &base, cwd);
     let plan_globs = discover::glob_set(&config.plans)
         .map_err(|e| RunError::Usage(format!("invalid `plans` pattern in the config: {e}")))?;
     let config_dir = config.dir().unwrap_or(cwd).to_path_buf();
+    let is_configured_plan =
+        |path: &Path| plan_globs.is_match(discover::display(path, &config_dir));
+    if options.only_plans && !config.plans.is_empty() {
+        discovery.files.retain(|c| is_configured_plan(&c.path));
+    }
     let max_file_size = options
         .max_file_size
         .or(config.max_file_size)
@@ -304,8 +311,7 @@ pub fn run(options: &CheckOptions, cwd: &Path) -> Result<Report, RunError> {
         .map(|candidate| {
             let load_options = LoadOptions {
                 max_file_size,
-                markdown_is_plan: !config.plans.is_empty()
-                    && plan_globs.is_match(discover::display(&candidate.path, &config_dir)),
+                markdown_is_plan: !config.plans.is_empty() && is_configured_plan(&candidate.path),
             };
             check_file(&engine, candidate, load_options)
         })

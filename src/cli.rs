@@ -131,7 +131,7 @@ pub struct CheckArgs {
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
     /// Evaluate as of this date (YYYY-MM-DD) instead of today, for reproducible audits.
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", env = "BCPCHECK_AS_OF")]
     pub as_of: Option<String>,
     /// Config file (default: bcpcheck.yaml found upward from the working directory).
     #[arg(long, value_name = "FILE")]
@@ -142,6 +142,9 @@ pub struct CheckArgs {
     /// Colour output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+    /// Check only the given files that the config's `plans` globs match (for pre-commit, which passes every staged file).
+    #[arg(long)]
+    pub only_plans: bool,
     /// Largest plan file accepted, in bytes [default: 16 MiB].
     #[arg(long, value_name = "BYTES")]
     pub max_file_size: Option<u64>,

@@ -64,6 +64,7 @@ fn run_check(args: CheckArgs) -> u8 {
         config: args.config,
         max_file_size: args.max_file_size,
         fail_on: args.fail_on,
+        only_plans: args.only_plans,
     };
     let report = match check::run(&options, &cwd) {
         Ok(report) => report,
