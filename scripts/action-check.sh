@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# GitHub Action step: run bcpcheck with annotations, SARIF, step summary and outputs, failing as `fail-on` says.
+# Inputs arrive as INPUT_* environment variables, never as text interpolated into this script.
+set -euo pipefail
+report="${RUNNER_TEMP:-/tmp}/bcpcheck-report.json"
+args=(check --format github --fail-on "$INPUT_FAIL_ON" --report "json=$report")
+[ -n "$INPUT_CONFIG" ] && args+=(--config "$INPUT_CONFIG")
+[ -n "$INPUT_AS_OF" ] && args+=(--as-of "$INPUT_AS_OF")
+[ -n "$INPUT_SARIF_FILE" ] && args+=(--report "sarif=$INPUT_SARIF_FILE")
+read -r -a packs <<< "$(printf '%s' "$INPUT_PACKS" | tr '\n' ' ')"
+for pack in "${packs[@]}"; do args+=(--pack "$pack"); done
+read -r -a policies <<< "$(printf '%s' "$INPUT_POLICIES" | tr '\n' ' ')"
+for policy in "${policies[@]}"; do args+=(--policy "$policy"); done
+read -r -a paths <<< "$(printf '%s' "$INPUT_PATHS" | tr '\n' ' ')"
+args+=(-- "${paths[@]}")
+if [ "$INPUT_SUMMARY" != "true" ]; then
+  unset GITHUB_STEP_SUMMARY
+fi
+
+set +e
+"$BCPCHECK_BIN" "${args[@]}"
+code=$?
+set -e
+
+if [ -f "$report" ]; then
+  python3 - "$report" >> "$GITHUB_OUTPUT" <<'PY'
+import json, sys
+summary = json.load(open(sys.argv[1], encoding="utf-8"))["summary"]
+for key in ("errors", "warnings", "waived"):
+    print(f"{key}={summary.get(key, 0)}")
+PY
+else
+  printf 'errors=0\nwarnings=0\nwaived=0\n' >> "$GITHUB_OUTPUT"
+fi
+if [ -n "$INPUT_SARIF_FILE" ] && [ -f "$INPUT_SARIF_FILE" ]; then
+  echo "sarif-file=$INPUT_SARIF_FILE" >> "$GITHUB_OUTPUT"
+fi
+echo "exit-code=$code" >> "$GITHUB_OUTPUT"
+exit "$code"
