@@ -83,7 +83,7 @@ PEERS = ["regorus", "opa", "cel-python", "spectral"]
 
 
 def run_once(argv, out_path, stdout_to_file, extra_env=None):
-    """Run argv once; return (wall seconds, peak RSS in MiB, exit code)."""
+    """Run argv once; return (wall seconds, peak RSS in MiB, exit code, CPU seconds user+sys)."""
     env = dict(os.environ, **(extra_env or {}))
     log = open(out_path + ".stderr", "wb")
     sink = open(out_path, "wb") if stdout_to_file else subprocess.DEVNULL
@@ -95,7 +95,7 @@ def run_once(argv, out_path, stdout_to_file, extra_env=None):
     log.close()
     if stdout_to_file:
         sink.close()
-    return wall, ru.ru_maxrss / 1024.0, p.returncode
+    return wall, ru.ru_maxrss / 1024.0, p.returncode, ru.ru_utime + ru.ru_stime
 
 
 def ensure_corpus(n=None, process_count=None, seed=42, defect_rate=0.3, name=None):
@@ -140,12 +140,14 @@ def measure(engine, corpus, runs, tag, warmup=False):
     os.makedirs(os.path.join(OUT, "findings"), exist_ok=True)
     out = os.path.join(OUT, "findings", f"{tag}.out")
     argv = engine.argv(corpus, out)
+    load = os.getloadavg()[0]
     if warmup:
         run_once(argv, out, engine.stdout, engine.env)
-    walls, rss = [], []
+    walls, rss, cpus = [], [], []
     rc = 0
     for _ in range(runs):
-        w, r, rc = run_once(argv, out, engine.stdout, engine.env)
+        w, r, rc, c = run_once(argv, out, engine.stdout, engine.env)
+        cpus.append(c)
         if rc not in engine.ok_codes:
             with open(out + ".stderr", errors="replace") as f:
                 err = f.read()[-2000:]
@@ -153,6 +155,7 @@ def measure(engine, corpus, runs, tag, warmup=False):
         walls.append(w)
         rss.append(r)
     return {"engine": engine.name, "runs": runs, "wall": statistics.median(walls), "wall_min": min(walls),
+            "cpu": statistics.median(cpus), "load": load,
             "wall_max": max(walls), "rss_mb": max(rss), "findings_file": out}
 
 
@@ -181,7 +184,9 @@ def machine_info(bin_path):
     return {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "cpu": cpu,
             "cores": os.cpu_count(), "memory": mem, "os": platform.platform(),
             "load_at_start": os.getloadavg()[0], "bcpcheck": cmd(bin_path, "--version"),
-            "git": cmd("git", "-C", ROOT, "log", "-1", "--format=%h %s"), "rustc": cmd("rustc", "--version"),
+            "git": cmd("git", "-C", ROOT, "log", "-1", "--format=%h %s", "--", "src", "policies", "Cargo.toml",
+                       "Cargo.lock", "build.rs"),
+            "rustc": cmd("rustc", "--version"),
             "python": platform.python_version(), "node": cmd("node", "--version")}
 
 
@@ -263,9 +268,9 @@ def main(argv=None):
             if key == "bcpcheck-all":
                 r["clean_file_findings"] = clean_file_findings(r["findings_file"], corpus)
             if key == "bcpcheck":
-                base[n] = r["wall"]
+                base[n] = (r["wall"], r["cpu"])
             results["rows"].append(r)
-            print(f"    {fmt_s(r['wall'])}, {r['rss_mb']:.0f} MB, recall {s['recall']:.3f} precision "
+            print(f"    {fmt_s(r['wall'])} (CPU {fmt_s(r['cpu'])}), {r['rss_mb']:.0f} MB, recall {s['recall']:.3f} precision "
                   f"{s['precision']:.3f}", file=sys.stderr, flush=True)
 
     for k in [int(x) for x in args.scale.split(",") if x]:
@@ -288,17 +293,18 @@ def main(argv=None):
 def render(results, base):
     m = results["machine"]
     lines = [f"Run {m['date']} on {m['cpu']} ({m['cores']} cores, {m['memory']}), load at start "
-             f"{m['load_at_start']:.2f}; {m['bcpcheck']} at `{m['git']}`; as-of {results['as_of']}, seed "
+             f"{m['load_at_start']:.2f}; {m['bcpcheck']} (engine and packs as of commit `{m['git']}`); as-of {results['as_of']}, seed "
              f"{results['seed']}.", "",
-             "| engine | plans | MB | wall (median) | per plan | plans/s | × bcpcheck | peak RSS | recall | precision "
-             "| runs |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| engine | plans | MB | wall (median) | per plan | plans/s | × bcpcheck (wall) | CPU (median) "
+             "| × bcpcheck (CPU) | peak RSS | recall | precision | runs | load |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results["rows"]:
-        ratio = r["wall"] / base[r["n"]] if r["n"] in base and base[r["n"]] else float("nan")
+        ratio = r["wall"] / base[r["n"]][0] if r["n"] in base and base[r["n"]][0] else float("nan")
+        cratio = r["cpu"] / base[r["n"]][1] if r["n"] in base and base[r["n"]][1] else float("nan")
         rp = f"{r['recall']:.3f} | {r['precision']:.3f}" if r["key"] != "bcpcheck-all" else "– | –"
         lines.append(f"| {r['engine']} | {r['n']:,} | {r['mb']:.1f} | {fmt_s(r['wall'])} | "
                      f"{r['wall'] / r['n'] * 1000:.2f} ms | {r['n'] / r['wall']:,.0f} | {ratio:.2f} | "
-                     f"{r['rss_mb']:.0f} MB | {rp} | {r['runs']} |")
+                     f"{fmt_s(r['cpu'])} | {cratio:.2f} | {r['rss_mb']:.0f} MB | {rp} | {r['runs']} | {r.get('load', 0):.1f} |")
     all_rows = [r for r in results["rows"] if r["key"] == "bcpcheck-all"]
     if all_rows:
         lines += ["", "bcpcheck (all packs) runs every built-in pack (the budget of DESIGN.md §9); it is not scored "
@@ -309,10 +315,11 @@ def render(results, base):
             cf = r.get("clean_file_findings") or {}
             lines.append(f"- {r['n']:,} plans: " + (", ".join(f"{k} {v}" for k, v in sorted(cf.items())) or "none"))
     if results["scaling"]:
-        lines += ["", "| one plan of | KB | engine | wall (median) | per process | peak RSS |", "|---:|---:|---|---:|---:|---:|"]
+        lines += ["", "| one plan of | KB | engine | wall (median) | per process | CPU (median) | peak RSS |",
+                  "|---:|---:|---|---:|---:|---:|---:|"]
         for r in results["scaling"]:
             lines.append(f"| {r['processes']:,} processes | {r['kb']:.0f} | {r['engine']} | {fmt_s(r['wall'])} | "
-                         f"{r['wall'] / r['processes'] * 1e6:.0f} µs | {r['rss_mb']:.0f} MB |")
+                         f"{r['wall'] / r['processes'] * 1e6:.0f} µs | {fmt_s(r['cpu'])} | {r['rss_mb']:.0f} MB |")
     diffs = [r for r in results["rows"] if (r.get("missed") or r.get("extra")) and r["key"] != "bcpcheck-all"]
     if diffs:
         lines += ["", "Differences from the ground truth (first few):", ""]
