@@ -121,8 +121,8 @@ pub fn show(p: &Policy) -> String {
         "when",
         p.when.as_ref().map_or("", |w| w.compiled.text.as_str()),
     );
-    for (name, expr) in &p.variables {
-        field(&format!("variables.{name}"), &expr.compiled.text);
+    for v in &p.variables {
+        field(&format!("variables.{}", v.name), &v.expr.compiled.text);
     }
     field("rule", &p.rule.compiled.text);
     field("message", p.message.as_deref().unwrap_or(""));

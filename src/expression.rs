@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use cel::common::ast::{EntryExpr, Expr};
+use cel::common::types::{self as celtypes, CelBool, CelDouble, CelDuration, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString, CelTimestamp};
+use cel::common::value::{CowVal, Val};
+use cel::context::VariableResolver;
 use cel::{Context, Env, ExecutionError, IdedExpr, Program};
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
 
@@ -33,6 +36,7 @@ impl Runtime {
         // The extension libraries only add names; a conflict would be a bug in the cel crate.
         let _ = env.add_extension(cel::extensions::strings);
         let _ = env.add_extension(cel::extensions::lists);
+        add_functions(&mut env);
         Runtime { env: Arc::new(env) }
     }
 
@@ -65,7 +69,9 @@ impl Runtime {
             .iter()
             .map(|(name, id)| (name.clone(), char_at(*id)))
             .collect();
+        let uses_file_exists = program.references().has_function("fileExists");
         Ok(Compiled {
+            uses_file_exists,
             program,
             text: text.to_string(),
             free,
@@ -117,6 +123,8 @@ pub struct Compiled {
     pub variables: Vec<(String, usize)>,
     /// Field chains read, in source order: used to say which field a plan lacks.
     pub reads: Vec<Access>,
+    /// True when the expression calls `fileExists`, which needs the plan's directory.
+    pub uses_file_exists: bool,
 }
 
 impl std::fmt::Debug for Compiled {
@@ -233,49 +241,44 @@ fn analyse(
     }
 }
 
-/// Plan data converted to CEL once, shared by every policy evaluated on the plan.
-#[derive(Clone, Debug)]
-pub struct Data(cel::Value);
+/// A CEL value owned by us, with no borrowed data.
+type Owned = Box<dyn Val + 'static>;
+
+/// Plan data converted to CEL once per document; `self` borrows from it, so matches copy nothing.
+#[derive(Debug)]
+pub struct Data(Owned);
 
 impl Data {
     /// Converts a document tree.
     pub fn from_node(node: &Node) -> Self {
-        Data(to_value(node))
+        Data(to_val(node))
     }
 
-    /// The value at `path` below this one.
-    pub fn at(&self, path: &[Segment]) -> Option<Data> {
-        let mut value = &self.0;
+    /// The value at `path` below this one, borrowed.
+    pub fn at(&self, path: &[Segment]) -> Option<&(dyn Val + 'static)> {
+        let mut value: &(dyn Val + 'static) = &*self.0;
         for segment in path {
-            value = match (segment, value) {
-                (Segment::Key(k), cel::Value::Map(map)) => {
-                    map.map.get(&cel::objects::Key::from(k.as_str()))?
-                }
-                (Segment::Index(i), cel::Value::List(items)) => items.get(*i)?,
-                _ => return None,
+            value = match segment {
+                Segment::Key(k) => value.downcast_ref::<CelMap>()?.inner().get(&CelMapKey::from(k.clone()))?.as_ref(),
+                Segment::Index(i) => value.downcast_ref::<CelList>()?.get(*i)?.as_ref(),
             };
         }
-        Some(Data(value.clone()))
+        Some(value)
     }
 }
 
-fn to_value(node: &Node) -> cel::Value {
+fn to_val(node: &Node) -> Owned {
     match &node.value {
-        NodeValue::Null => cel::Value::Null,
-        NodeValue::Bool(b) => cel::Value::Bool(*b),
-        NodeValue::Int(i) => cel::Value::Int(*i),
-        NodeValue::Float(f) => cel::Value::Float(*f),
-        NodeValue::Str(s) => cel::Value::String(Arc::new(s.clone())),
-        NodeValue::Seq(items) => cel::Value::List(Arc::new(items.iter().map(to_value).collect())),
+        NodeValue::Null => Box::new(CelNull),
+        NodeValue::Bool(b) => Box::new(CelBool::from(*b)),
+        NodeValue::Int(i) => Box::new(CelInt::from(*i)),
+        NodeValue::Float(f) => Box::new(CelDouble::from(*f)),
+        NodeValue::Str(s) => Box::new(CelString::from(s.clone())),
+        NodeValue::Seq(items) => Box::new(CelList::from(items.iter().map(to_val).collect::<Vec<_>>())),
         NodeValue::Map(map) => {
-            let entries: HashMap<cel::objects::Key, cel::Value> = map
-                .entries
-                .iter()
-                .map(|(k, v)| (cel::objects::Key::from(k.as_str()), to_value(v)))
-                .collect();
-            cel::Value::Map(cel::objects::Map {
-                map: Arc::new(entries),
-            })
+            let entries: HashMap<CelMapKey<'static>, Owned> =
+                map.entries.iter().map(|(k, v)| (CelMapKey::from(k.clone()), to_val(v))).collect();
+            Box::new(CelMap::from(entries))
         }
     }
 }
@@ -309,57 +312,133 @@ pub struct DocumentBindings<'a> {
     pub root_dir: PathBuf,
 }
 
-/// The evaluation context for one document.
-pub struct DocumentScope<'r> {
-    context: Context<'r, 'r>,
+/// The evaluation context for one document: built once, shared by every policy and match.
+pub struct DocumentScope<'d> {
+    env: Arc<Env>,
+    doc: &'d Data,
+    params: &'d Data,
+    file: Owned,
+    now: Owned,
+    dirs: Arc<(PathBuf, PathBuf)>,
+    /// Values of expressions that read neither `self` nor `variables`, by source text: the same
+    /// for every policy and match of this document (the cross-reference policies share id lists).
+    cache: std::cell::RefCell<HashMap<String, Result<Owned, EvalError>>>,
+}
+
+/// The names an expression can read, resolved by reference: nothing is copied per evaluation.
+struct Names<'a> {
+    doc: &'a (dyn Val + 'static),
+    this: &'a (dyn Val + 'static),
+    params: &'a (dyn Val + 'static),
+    file: &'a (dyn Val + 'static),
+    now: &'a (dyn Val + 'static),
+    variables: &'a (dyn Val + 'static),
+}
+
+impl VariableResolver for Names<'_> {
+    fn resolve<'b>(&'b self, variable: &str) -> Option<CowVal<'b, 'b>> {
+        let value: &'b (dyn Val + 'static) = match variable {
+            "self" => self.this,
+            "doc" => self.doc,
+            "params" => self.params,
+            "file" => self.file,
+            "now" => self.now,
+            "variables" => self.variables,
+            _ => return None,
+        };
+        Some(CowVal::Borrowed(value))
+    }
+}
+
+/// Variables of one match: values, and the failures an expression reports only if it reads them.
+#[derive(Debug, Default)]
+pub struct Variables {
+    values: HashMap<CelMapKey<'static>, Owned>,
+    failed: HashMap<String, EvalError>,
+}
+
+impl Clone for Variables {
+    fn clone(&self) -> Self {
+        Variables {
+            values: self.values.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            failed: self.failed.clone(),
+        }
+    }
 }
 
 /// The evaluation context for one `select` match of one policy.
 pub struct MatchScope<'s> {
-    context: Context<'s, 's>,
-    variables: HashMap<cel::objects::Key, cel::Value>,
-    /// Variables whose evaluation failed: the error surfaces only if an expression reads them.
+    document: &'s DocumentScope<'s>,
+    this: &'s (dyn Val + 'static),
+    variables: CelMap<'static>,
     failed: HashMap<String, EvalError>,
 }
 
 impl Runtime {
     /// Prepares the context shared by every policy evaluated on one document.
-    pub fn document_scope(&self, bindings: DocumentBindings<'_>) -> DocumentScope<'static> {
-        let mut context = Context::with_env(self.env.clone());
-        context.add_variable_from_value("doc", bindings.doc.0.clone());
-        context.add_variable_from_value("params", bindings.params.0.clone());
-        context.add_variable_from_value("now", cel::Value::Timestamp(bindings.now));
-        let file: HashMap<&str, String> = HashMap::from([
-            ("path", bindings.file.path),
-            ("name", bindings.file.name),
-            ("ext", bindings.file.ext),
-            ("kind", bindings.file.kind),
-        ]);
-        context.add_variable_from_value("file", file);
-        // Names are not declared in the environment, so these cannot conflict.
-        let _ = context.add_function("date", date);
-        let _ = context.add_function("period", period);
-        let _ = context.add_function("isPlaceholder", |text: Arc<String>| {
-            placeholder::contains(&text)
-        });
-        let (plan_dir, root_dir) = (bindings.plan_dir, bindings.root_dir);
-        let _ = context.add_function("fileExists", move |path: Arc<String>| {
-            file_exists(&plan_dir, &root_dir, &path)
-        });
-        DocumentScope { context }
+    pub fn document_scope<'d>(&self, bindings: DocumentBindings<'d>) -> DocumentScope<'d> {
+        let facts = bindings.file;
+        let file: HashMap<CelMapKey<'static>, Owned> = [
+            ("path", facts.path),
+            ("name", facts.name),
+            ("ext", facts.ext),
+            ("kind", facts.kind),
+        ]
+        .into_iter()
+        .map(|(k, v)| (CelMapKey::from(k.to_string()), Box::new(CelString::from(v)) as Owned))
+        .collect();
+        DocumentScope {
+            env: self.env.clone(),
+            doc: bindings.doc,
+            params: bindings.params,
+            file: Box::new(CelMap::from(file)),
+            now: Box::new(CelTimestamp::from(bindings.now)),
+            dirs: Arc::new((bindings.plan_dir, bindings.root_dir)),
+            cache: Default::default(),
+        }
     }
 }
 
-impl<'r> DocumentScope<'r> {
-    /// A scope for one match, with `self` bound.
-    pub fn enter(&self, this: &Data) -> MatchScope<'_> {
-        let mut context = self.context.new_inner_scope();
-        context.add_variable_from_value("self", this.0.clone());
+impl<'d> DocumentScope<'d> {
+    /// A scope for one match: `self` is `this`, a node of the document's data; `variables` start
+    /// from `shared` (those that do not depend on the match).
+    pub fn enter<'s>(&'s self, this: &'s (dyn Val + 'static), shared: &Variables) -> MatchScope<'s> {
+        let shared = shared.clone();
         MatchScope {
-            context,
-            variables: HashMap::new(),
-            failed: HashMap::new(),
+            document: self,
+            this,
+            variables: CelMap::from(shared.values),
+            failed: shared.failed,
         }
+    }
+
+    /// Evaluates variables that do not read `self`, once for all of a policy's matches.
+    pub fn shared_variables<'v>(&self, variables: impl IntoIterator<Item = (&'v str, &'v Compiled)>) -> Variables {
+        let mut scope = self.enter(self.root(), &Variables::default());
+        for (name, expr) in variables {
+            if !expr.variables.is_empty() {
+                scope.bind_variable(name, expr);
+                continue;
+            }
+            let cached = self.cache.borrow().get(&expr.text).cloned();
+            let result = cached.unwrap_or_else(|| {
+                let result = scope.evaluate_owned(expr);
+                self.cache.borrow_mut().insert(expr.text.clone(), result.clone());
+                result
+            });
+            scope.bind_result(name, result);
+        }
+        scope.variables()
+    }
+
+    /// The root of the document's data, as `self` for policies without `select`.
+    pub fn root(&self) -> &(dyn Val + 'static) {
+        &*self.doc.0
+    }
+
+    /// The node at `path` of the document's data.
+    pub fn at(&self, path: &[Segment]) -> Option<&(dyn Val + 'static)> {
+        self.doc.at(path)
     }
 }
 
@@ -367,56 +446,87 @@ impl MatchScope<'_> {
     /// Evaluates `expr` and binds its value as `variables.NAME` for what follows. As with
     /// Kubernetes' lazy variables, a failure is kept and reported only by an expression that reads it.
     pub fn bind_variable(&mut self, name: &str, expr: &Compiled) {
-        match self.run(expr) {
+        let result = self.evaluate_owned(expr);
+        self.bind_result(name, result);
+    }
+
+    /// Evaluates `expr` into a value that outlives this evaluation's borrows.
+    fn evaluate_owned(&self, expr: &Compiled) -> Result<Owned, EvalError> {
+        self.run(expr, |value| {
+            cel::Value::try_from(value).and_then(Owned::try_from).map_err(EvalError::from)
+        })?
+    }
+
+    fn bind_result(&mut self, name: &str, result: Result<Owned, EvalError>) {
+        match result {
             Ok(value) => {
-                self.variables.insert(cel::objects::Key::from(name), value);
+                let mut values = std::mem::take(&mut self.variables).into_inner();
+                values.insert(CelMapKey::from(name.to_string()), value);
+                self.variables = CelMap::from(values);
             }
             Err(err) => {
                 self.failed.insert(name.to_string(), err);
             }
         }
-        let map = cel::objects::Map {
-            map: Arc::new(self.variables.clone()),
-        };
-        self.context
-            .add_variable_from_value("variables", cel::Value::Map(map));
     }
 
-    fn run(&self, expr: &Compiled) -> Result<cel::Value, EvalError> {
-        expr.program
-            .execute(&self.context)
-            .map_err(|err| match EvalError::from(err) {
+    /// The variables bound so far, to share with later matches.
+    pub fn variables(&self) -> Variables {
+        Variables {
+            values: self.variables.inner().iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            failed: self.failed.clone(),
+        }
+    }
+
+    fn run<T>(&self, expr: &Compiled, read: impl FnOnce(&dyn Val) -> T) -> Result<T, EvalError> {
+        let names = Names {
+            doc: self.document.root(),
+            this: self.this,
+            params: &*self.document.params.0,
+            file: &*self.document.file,
+            now: &*self.document.now,
+            variables: &self.variables,
+        };
+        let mut context = Context::with_env(self.document.env.clone());
+        if expr.uses_file_exists {
+            let dirs = self.document.dirs.clone();
+            // `fileExists` is not declared in the environment, so this cannot conflict.
+            let _ = context.add_function("fileExists", move |path: Arc<String>| file_exists(&dirs.0, &dirs.1, &path));
+        }
+        context.set_variable_resolver(&names);
+        let result = cel::Value::resolve_val(expr.program.expression(), &context);
+        match result {
+            Ok(value) => Ok(read(&*value)),
+            Err(err) => Err(match EvalError::from(err) {
                 // Reading a variable whose evaluation failed reports that failure.
                 EvalError::Missing { field } if expr.variables.iter().any(|(v, _)| *v == field) => {
-                    self.failed
-                        .get(&field)
-                        .cloned()
-                        .unwrap_or(EvalError::Missing { field })
+                    self.failed.get(&field).cloned().unwrap_or(EvalError::Missing { field })
                 }
                 other => other,
-            })
+            }),
+        }
     }
 
     /// Evaluates an expression that must give a bool (`when`, `rule`).
     pub fn eval_bool(&self, expr: &Compiled) -> Result<bool, EvalError> {
-        match self.run(expr)? {
-            cel::Value::Bool(b) => Ok(b),
-            other => Err(EvalError::Failed(format!(
+        self.run(expr, |value| match value.downcast_ref::<CelBool>() {
+            Some(b) => Ok(*b.inner()),
+            None => Err(EvalError::Failed(format!(
                 "the expression gave a {} where true or false was expected",
-                other.type_of()
+                value.get_type().name()
             ))),
-        }
+        })?
     }
 
     /// Evaluates an expression that must give text (`messageExpression`).
     pub fn eval_string(&self, expr: &Compiled) -> Result<String, EvalError> {
-        match self.run(expr)? {
-            cel::Value::String(s) => Ok(s.to_string()),
-            other => Err(EvalError::Failed(format!(
+        self.run(expr, |value| match value.downcast_ref::<CelString>() {
+            Some(_) => Ok(text_of(value).unwrap_or_default().to_string()),
+            None => Err(EvalError::Failed(format!(
                 "the expression gave a {} where text was expected",
-                other.type_of()
+                value.get_type().name()
             ))),
-        }
+        })?
     }
 }
 
@@ -462,21 +572,59 @@ impl From<ExecutionError> for EvalError {
     }
 }
 
+/// Declares `date()`, `period()` and `isPlaceholder()` once in the environment (they capture nothing).
+fn add_functions(env: &mut Env) {
+    // Fresh names with one overload each: a conflict would be a bug here, caught by every test.
+    let _ = env.add_overload("date", "bcpcheck_date", vec![celtypes::DYN_TYPE], date);
+    let _ = env.add_overload("period", "bcpcheck_period", vec![celtypes::DYN_TYPE], period);
+    let _ = env.add_overload("isPlaceholder", "bcpcheck_is_placeholder", vec![celtypes::STRING_TYPE], is_placeholder);
+}
+
+fn text_of<'a>(value: &'a dyn Val) -> Option<&'a str> {
+    value.downcast_ref::<CelString>().map(|s| s.as_ref())
+}
+
 /// `date('2026-03-01')`: a YAML date (or RFC 3339 timestamp) as a timestamp at 00:00 UTC.
-fn date(value: cel::Value) -> Result<cel::Value, ExecutionError> {
-    match value {
-        cel::Value::Timestamp(t) => Ok(cel::Value::Timestamp(t)),
-        cel::Value::String(s) => parse_date(&s).map(cel::Value::Timestamp).ok_or_else(|| {
-            ExecutionError::function_error("date", format!("`{s}` is not a date; write YYYY-MM-DD"))
-        }),
-        other => Err(ExecutionError::function_error(
+fn date<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    let value: &dyn Val = &*args[0];
+    if let Some(t) = value.downcast_ref::<CelTimestamp>() {
+        return Ok(CowVal::owned(t.clone()));
+    }
+    match text_of(value) {
+        Some(s) => parse_date(s)
+            .map(|t| CowVal::owned(CelTimestamp::from(t)))
+            .ok_or_else(|| ExecutionError::function_error("date", format!("`{s}` is not a date; write YYYY-MM-DD"))),
+        None => Err(ExecutionError::function_error(
             "date",
-            format!(
-                "`{other:?}` is a {}, not a date; write YYYY-MM-DD",
-                other.type_of()
-            ),
+            format!("`{value:?}` is a {}, not a date; write YYYY-MM-DD", value.get_type().name()),
         )),
     }
+}
+
+/// `period('1d12h')`: a plan duration (units w d h m s, combinable) as a CEL duration.
+fn period<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    let value: &dyn Val = &*args[0];
+    if let Some(d) = value.downcast_ref::<CelDuration>() {
+        return Ok(CowVal::owned(d.clone()));
+    }
+    match text_of(value) {
+        Some(s) => parse_period(s).map(|d| CowVal::owned(CelDuration::from(d))).ok_or_else(|| {
+            ExecutionError::function_error(
+                "period",
+                format!("`{s}` is not a duration; write numbers with units w, d, h, m, s such as `4h` or `1d12h`"),
+            )
+        }),
+        None => Err(ExecutionError::function_error(
+            "period",
+            format!("`{value:?}` is a {}, not a duration such as `4h`", value.get_type().name()),
+        )),
+    }
+}
+
+/// `isPlaceholder(text)`: the text holds filler (see `document::placeholder`).
+fn is_placeholder<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    let text = text_of(&*args[0]).unwrap_or_default();
+    Ok(CowVal::owned(CelBool::from(placeholder::contains(text))))
 }
 
 /// Parses `YYYY-MM-DD` (at 00:00 UTC) or an RFC 3339 timestamp.
@@ -487,23 +635,6 @@ pub fn parse_date(text: &str) -> Option<DateTime<FixedOffset>> {
         return utc.from_local_datetime(&day.and_hms_opt(0, 0, 0)?).single();
     }
     DateTime::parse_from_rfc3339(text).ok()
-}
-
-/// `period('1d12h')`: a plan duration (units w d h m s, combinable) as a CEL duration.
-fn period(value: cel::Value) -> Result<cel::Value, ExecutionError> {
-    match value {
-        cel::Value::Duration(d) => Ok(cel::Value::Duration(d)),
-        cel::Value::String(s) => parse_period(&s).map(cel::Value::Duration).ok_or_else(|| {
-            ExecutionError::function_error(
-                "period",
-                format!("`{s}` is not a duration; write numbers with units w, d, h, m, s such as `4h` or `1d12h`"),
-            )
-        }),
-        other => Err(ExecutionError::function_error(
-            "period",
-            format!("`{other:?}` is a {}, not a duration such as `4h`", other.type_of()),
-        )),
-    }
 }
 
 /// Parses `<number><unit>` pairs, units `w d h m s`: `15m`, `1h50m`, `365d`.

@@ -227,8 +227,10 @@ impl<'t> Builder<'t> {
         };
         let node = Node::new(value, Span::new(start, end));
         self.nodes += 1;
-        let size = count_nodes(&node);
-        self.remember(anchor, &node, size);
+        if anchor != 0 {
+            let size = count_nodes(&node);
+            self.remember(anchor, &node, size);
+        }
         self.push(node)
     }
 

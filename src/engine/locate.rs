@@ -55,7 +55,7 @@ pub fn for_missing_field(
     let exprs = policy
         .variables
         .iter()
-        .map(|(_, e)| e)
+        .map(|v| &v.expr)
         .chain(policy.when.iter())
         .chain(std::iter::once(&policy.rule));
     exprs

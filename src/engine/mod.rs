@@ -10,7 +10,7 @@ use miette::{Diagnostic, NamedSource, SourceSpan};
 use thiserror::Error;
 
 use crate::document::{self, Document, LogicalPath, Segment};
-use crate::expression::{Data, DocumentBindings, EvalError, FileFacts, MatchScope, Runtime};
+use crate::expression::{Data, DocumentBindings, DocumentScope, EvalError, FileFacts, MatchScope, Runtime};
 use crate::finding::{fingerprint, Finding};
 use crate::policy::{Policy, PolicyExpr};
 
@@ -141,7 +141,7 @@ impl<'p> Engine<'p> {
         let mut result = DocumentResult::default();
         for policy in self.policies {
             let outcome = if policy.applies_to_kind(&doc.kind) {
-                self.check_policy(policy, doc, &data, &scope, &mut result)
+                self.check_policy(policy, doc, &scope, &mut result)
             } else {
                 Outcome::NotApplicable
             };
@@ -154,8 +154,7 @@ impl<'p> Engine<'p> {
         &self,
         policy: &Policy,
         doc: &Document,
-        data: &Data,
-        scope: &crate::expression::DocumentScope<'_>,
+        scope: &DocumentScope<'_>,
         result: &mut DocumentResult,
     ) -> Outcome {
         let matches = match &policy.select {
@@ -163,11 +162,22 @@ impl<'p> Engine<'p> {
             None => vec![(Vec::new(), &doc.root)],
         };
         let mut outcome = Outcome::NotApplicable;
+        if matches.is_empty() {
+            return outcome;
+        }
+        // Variables that do not read `self` have one value per document: evaluate them once.
+        let shared = scope.shared_variables(
+            policy
+                .variables
+                .iter()
+                .filter(|v| !v.per_match)
+                .map(|v| (v.name.as_str(), &v.expr.compiled)),
+        );
         for (match_path, _) in matches {
-            let Some(this) = data.at(&match_path) else {
+            let Some(this) = scope.at(&match_path) else {
                 continue;
             };
-            let mut scope = scope.enter(&this);
+            let mut scope = scope.enter(this, &shared);
             let verdict = self.evaluate(policy, &mut scope);
             let site = Site {
                 policy,
@@ -189,8 +199,8 @@ impl<'p> Engine<'p> {
     }
 
     fn evaluate<'e>(&self, policy: &'e Policy, scope: &mut MatchScope<'_>) -> Verdict<'e> {
-        for (name, expr) in &policy.variables {
-            scope.bind_variable(name, &expr.compiled);
+        for v in policy.variables.iter().filter(|v| v.per_match) {
+            scope.bind_variable(&v.name, &v.expr.compiled);
         }
         if let Some(when) = &policy.when {
             match scope.eval_bool(&when.compiled) {

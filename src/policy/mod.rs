@@ -66,6 +66,18 @@ pub struct PolicyExpr {
     pub span: Span,
 }
 
+/// A named value of a policy, read as `variables.NAME`.
+#[derive(Debug)]
+pub struct Variable {
+    /// The name.
+    pub name: String,
+    /// Its expression.
+    pub expr: PolicyExpr,
+    /// True when it reads `self` (directly or through another variable): evaluated per match;
+    /// otherwise once per document.
+    pub per_match: bool,
+}
+
 /// A validated, compiled policy.
 #[derive(Debug)]
 pub struct Policy {
@@ -84,7 +96,7 @@ pub struct Policy {
     /// Precondition per match.
     pub when: Option<PolicyExpr>,
     /// Named values, in order.
-    pub variables: Vec<(String, PolicyExpr)>,
+    pub variables: Vec<Variable>,
     /// Must be true.
     pub rule: PolicyExpr,
     /// Static message.
@@ -388,8 +400,13 @@ impl Checker<'_> {
                         );
                         if let (Some(name), Some(expr)) = (name, expr) {
                             if let Some(compiled) = self.expression(expr, &declared, &mut errors) {
+                                let reads_self = compiled.compiled.free.iter().any(|(n, _)| n == "self");
+                                let per_match = reads_self
+                                    || compiled.compiled.variables.iter().any(|(used, _)| {
+                                        variables.iter().any(|v: &Variable| v.per_match && v.name == *used)
+                                    });
                                 declared.push(name.clone());
-                                variables.push((name, compiled));
+                                variables.push(Variable { name, expr: compiled, per_match });
                             }
                         }
                     }
