@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use cel::common::ast::{EntryExpr, Expr};
-use cel::common::types::{self as celtypes, CelBool, CelDouble, CelDuration, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString, CelTimestamp};
+use cel::common::types::{
+    self as celtypes, CelBool, CelDouble, CelDuration, CelInt, CelList, CelMap, CelMapKey, CelNull,
+    CelString, CelTimestamp,
+};
 use cel::common::value::{CowVal, Val};
 use cel::context::VariableResolver;
 use cel::{Context, Env, ExecutionError, IdedExpr, Program};
@@ -259,7 +262,11 @@ impl Data {
         let mut value: &(dyn Val + 'static) = &*self.0;
         for segment in path {
             value = match segment {
-                Segment::Key(k) => value.downcast_ref::<CelMap>()?.inner().get(&CelMapKey::from(k.clone()))?.as_ref(),
+                Segment::Key(k) => value
+                    .downcast_ref::<CelMap>()?
+                    .inner()
+                    .get(&CelMapKey::from(k.clone()))?
+                    .as_ref(),
                 Segment::Index(i) => value.downcast_ref::<CelList>()?.get(*i)?.as_ref(),
             };
         }
@@ -274,10 +281,15 @@ fn to_val(node: &Node) -> Owned {
         NodeValue::Int(i) => Box::new(CelInt::from(*i)),
         NodeValue::Float(f) => Box::new(CelDouble::from(*f)),
         NodeValue::Str(s) => Box::new(CelString::from(s.clone())),
-        NodeValue::Seq(items) => Box::new(CelList::from(items.iter().map(to_val).collect::<Vec<_>>())),
+        NodeValue::Seq(items) => {
+            Box::new(CelList::from(items.iter().map(to_val).collect::<Vec<_>>()))
+        }
         NodeValue::Map(map) => {
-            let entries: HashMap<CelMapKey<'static>, Owned> =
-                map.entries.iter().map(|(k, v)| (CelMapKey::from(k.clone()), to_val(v))).collect();
+            let entries: HashMap<CelMapKey<'static>, Owned> = map
+                .entries
+                .iter()
+                .map(|(k, v)| (CelMapKey::from(k.clone()), to_val(v)))
+                .collect();
             Box::new(CelMap::from(entries))
         }
     }
@@ -360,7 +372,11 @@ pub struct Variables {
 impl Clone for Variables {
     fn clone(&self) -> Self {
         Variables {
-            values: self.values.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            values: self
+                .values
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
             failed: self.failed.clone(),
         }
     }
@@ -385,7 +401,12 @@ impl Runtime {
             ("kind", facts.kind),
         ]
         .into_iter()
-        .map(|(k, v)| (CelMapKey::from(k.to_string()), Box::new(CelString::from(v)) as Owned))
+        .map(|(k, v)| {
+            (
+                CelMapKey::from(k.to_string()),
+                Box::new(CelString::from(v)) as Owned,
+            )
+        })
         .collect();
         DocumentScope {
             env: self.env.clone(),
@@ -402,7 +423,11 @@ impl Runtime {
 impl<'d> DocumentScope<'d> {
     /// A scope for one match: `self` is `this`, a node of the document's data; `variables` start
     /// from `shared` (those that do not depend on the match).
-    pub fn enter<'s>(&'s self, this: &'s (dyn Val + 'static), shared: &Variables) -> MatchScope<'s> {
+    pub fn enter<'s>(
+        &'s self,
+        this: &'s (dyn Val + 'static),
+        shared: &Variables,
+    ) -> MatchScope<'s> {
         let shared = shared.clone();
         MatchScope {
             document: self,
@@ -413,7 +438,10 @@ impl<'d> DocumentScope<'d> {
     }
 
     /// Evaluates variables that do not read `self`, once for all of a policy's matches.
-    pub fn shared_variables<'v>(&self, variables: impl IntoIterator<Item = (&'v str, &'v Compiled)>) -> Variables {
+    pub fn shared_variables<'v>(
+        &self,
+        variables: impl IntoIterator<Item = (&'v str, &'v Compiled)>,
+    ) -> Variables {
         let mut scope = self.enter(self.root(), &Variables::default());
         for (name, expr) in variables {
             if !expr.variables.is_empty() {
@@ -423,7 +451,9 @@ impl<'d> DocumentScope<'d> {
             let cached = self.cache.borrow().get(&expr.text).cloned();
             let result = cached.unwrap_or_else(|| {
                 let result = scope.evaluate_owned(expr);
-                self.cache.borrow_mut().insert(expr.text.clone(), result.clone());
+                self.cache
+                    .borrow_mut()
+                    .insert(expr.text.clone(), result.clone());
                 result
             });
             scope.bind_result(name, result);
@@ -453,7 +483,9 @@ impl MatchScope<'_> {
     /// Evaluates `expr` into a value that outlives this evaluation's borrows.
     fn evaluate_owned(&self, expr: &Compiled) -> Result<Owned, EvalError> {
         self.run(expr, |value| {
-            cel::Value::try_from(value).and_then(Owned::try_from).map_err(EvalError::from)
+            cel::Value::try_from(value)
+                .and_then(Owned::try_from)
+                .map_err(EvalError::from)
         })?
     }
 
@@ -473,7 +505,12 @@ impl MatchScope<'_> {
     /// The variables bound so far, to share with later matches.
     pub fn variables(&self) -> Variables {
         Variables {
-            values: self.variables.inner().iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            values: self
+                .variables
+                .inner()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
             failed: self.failed.clone(),
         }
     }
@@ -491,7 +528,9 @@ impl MatchScope<'_> {
         if expr.uses_file_exists {
             let dirs = self.document.dirs.clone();
             // `fileExists` is not declared in the environment, so this cannot conflict.
-            let _ = context.add_function("fileExists", move |path: Arc<String>| file_exists(&dirs.0, &dirs.1, &path));
+            let _ = context.add_function("fileExists", move |path: Arc<String>| {
+                file_exists(&dirs.0, &dirs.1, &path)
+            });
         }
         context.set_variable_resolver(&names);
         let result = cel::Value::resolve_val(expr.program.expression(), &context);
@@ -500,7 +539,10 @@ impl MatchScope<'_> {
             Err(err) => Err(match EvalError::from(err) {
                 // Reading a variable whose evaluation failed reports that failure.
                 EvalError::Missing { field } if expr.variables.iter().any(|(v, _)| *v == field) => {
-                    self.failed.get(&field).cloned().unwrap_or(EvalError::Missing { field })
+                    self.failed
+                        .get(&field)
+                        .cloned()
+                        .unwrap_or(EvalError::Missing { field })
                 }
                 other => other,
             }),
@@ -576,8 +618,18 @@ impl From<ExecutionError> for EvalError {
 fn add_functions(env: &mut Env) {
     // Fresh names with one overload each: a conflict would be a bug here, caught by every test.
     let _ = env.add_overload("date", "bcpcheck_date", vec![celtypes::DYN_TYPE], date);
-    let _ = env.add_overload("period", "bcpcheck_period", vec![celtypes::DYN_TYPE], period);
-    let _ = env.add_overload("isPlaceholder", "bcpcheck_is_placeholder", vec![celtypes::STRING_TYPE], is_placeholder);
+    let _ = env.add_overload(
+        "period",
+        "bcpcheck_period",
+        vec![celtypes::DYN_TYPE],
+        period,
+    );
+    let _ = env.add_overload(
+        "isPlaceholder",
+        "bcpcheck_is_placeholder",
+        vec![celtypes::STRING_TYPE],
+        is_placeholder,
+    );
 }
 
 fn text_of<'a>(value: &'a dyn Val) -> Option<&'a str> {
@@ -593,10 +645,18 @@ fn date<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionEr
     match text_of(value) {
         Some(s) => parse_date(s)
             .map(|t| CowVal::owned(CelTimestamp::from(t)))
-            .ok_or_else(|| ExecutionError::function_error("date", format!("`{s}` is not a date; write YYYY-MM-DD"))),
+            .ok_or_else(|| {
+                ExecutionError::function_error(
+                    "date",
+                    format!("`{s}` is not a date; write YYYY-MM-DD"),
+                )
+            }),
         None => Err(ExecutionError::function_error(
             "date",
-            format!("`{value:?}` is a {}, not a date; write YYYY-MM-DD", value.get_type().name()),
+            format!(
+                "`{value:?}` is a {}, not a date; write YYYY-MM-DD",
+                value.get_type().name()
+            ),
         )),
     }
 }

@@ -369,3 +369,21 @@ fn variables_are_lazy_a_failing_variable_only_matters_when_read() {
     );
     assert_eq!(report["findings"].as_array().unwrap().len(), 0);
 }
+
+#[test]
+fn a_broken_message_expression_in_a_policy_file_is_reported_up_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("message.yaml");
+    std::fs::write(
+        &policy,
+        "id: TEST-MSG-001\ntitle: Has metadata\nseverity: error\nrule: has(doc.metadata)\nmessageExpression: \"'plan ' +\"\n",
+    )
+    .unwrap();
+    let (code, report) = json(&["--policy", policy.to_str().unwrap(), "passing.yaml"]);
+    assert_eq!(code, 2);
+    assert_eq!(report["errors"][0]["line"], 5, "{report}");
+    assert!(report["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("invalid CEL"));
+}

@@ -10,7 +10,9 @@ use miette::{Diagnostic, NamedSource, SourceSpan};
 use thiserror::Error;
 
 use crate::document::{self, Document, LogicalPath, Segment};
-use crate::expression::{Data, DocumentBindings, DocumentScope, EvalError, FileFacts, MatchScope, Runtime};
+use crate::expression::{
+    Data, DocumentBindings, DocumentScope, EvalError, FileFacts, MatchScope, Runtime,
+};
 use crate::finding::{fingerprint, Finding};
 use crate::policy::{Policy, PolicyExpr};
 
@@ -221,7 +223,8 @@ impl<'p> Engine<'p> {
         policy
             .message_expression
             .as_ref()
-            .and_then(|e| scope.eval_string(&e.compiled).ok())
+            .and_then(|e| e.get(self.runtime))
+            .and_then(|e| scope.eval_string(e).ok())
             .or_else(|| policy.message.clone())
             .unwrap_or_else(|| policy.title.clone())
     }

@@ -66,6 +66,24 @@ pub struct PolicyExpr {
     pub span: Span,
 }
 
+/// `messageExpression`: needed only when a policy finds something, so the built-in packs (validated by
+/// their own tests) compile it on first use; a team's policy file compiles it up front to report errors.
+#[derive(Debug)]
+pub struct MessageExpr {
+    /// The expression text.
+    pub text: String,
+    compiled: std::sync::OnceLock<Option<Compiled>>,
+}
+
+impl MessageExpr {
+    /// The compiled expression (compiled on first use), or `None` if it does not compile.
+    pub fn get(&self, runtime: &Runtime) -> Option<&Compiled> {
+        self.compiled
+            .get_or_init(|| runtime.compile(&self.text).ok())
+            .as_ref()
+    }
+}
+
 /// A named value of a policy, read as `variables.NAME`.
 #[derive(Debug)]
 pub struct Variable {
@@ -102,7 +120,7 @@ pub struct Policy {
     /// Static message.
     pub message: Option<String>,
     /// Message computed per finding.
-    pub message_expression: Option<PolicyExpr>,
+    pub message_expression: Option<MessageExpr>,
     /// Where findings point, relative to the match.
     pub field_path: Vec<Segment>,
     /// How to fix.
@@ -294,6 +312,7 @@ fn load_file(
         file: &file,
         runtime,
         param_names,
+        lazy: source.pack.is_some() && source.path.as_os_str().is_empty(),
     };
     roots
         .iter()
@@ -320,6 +339,8 @@ struct Checker<'a> {
     file: &'a Arc<SourceFile>,
     runtime: &'a Runtime,
     param_names: &'a [&'a str],
+    /// Compile `messageExpression` on first use (the embedded built-in packs).
+    lazy: bool,
 }
 
 impl Checker<'_> {
@@ -400,13 +421,20 @@ impl Checker<'_> {
                         );
                         if let (Some(name), Some(expr)) = (name, expr) {
                             if let Some(compiled) = self.expression(expr, &declared, &mut errors) {
-                                let reads_self = compiled.compiled.free.iter().any(|(n, _)| n == "self");
+                                let reads_self =
+                                    compiled.compiled.free.iter().any(|(n, _)| n == "self");
                                 let per_match = reads_self
                                     || compiled.compiled.variables.iter().any(|(used, _)| {
-                                        variables.iter().any(|v: &Variable| v.per_match && v.name == *used)
+                                        variables
+                                            .iter()
+                                            .any(|v: &Variable| v.per_match && v.name == *used)
                                     });
                                 declared.push(name.clone());
-                                variables.push(Variable { name, expr: compiled, per_match });
+                                variables.push(Variable {
+                                    name,
+                                    expr: compiled,
+                                    per_match,
+                                });
                             }
                         }
                     }
@@ -427,9 +455,17 @@ impl Checker<'_> {
             .required_string("rule")
             .and_then(|(_, n)| self.expression(n, &declared, &mut errors));
         let message = r.string("message").map(|(m, _)| m.to_string());
-        let message_expression = r
-            .string("messageExpression")
-            .and_then(|(_, n)| self.expression(n, &declared, &mut errors));
+        let message_expression = r.string("messageExpression").and_then(|(text, n)| {
+            let compiled = std::sync::OnceLock::new();
+            if !self.lazy {
+                let expr = self.expression(n, &declared, &mut errors)?;
+                let _ = compiled.set(Some(expr.compiled));
+            }
+            Some(MessageExpr {
+                text: text.to_string(),
+                compiled,
+            })
+        });
         let field_path = match r.string("fieldPath") {
             Some((text, n)) => match document::LogicalPath::parse(text) {
                 Some(p) => p.0,
