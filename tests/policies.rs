@@ -166,6 +166,40 @@ fn the_complete_example_gives_no_finding_with_every_pack() {
 }
 
 #[test]
+fn placeholders_in_yaml_values_are_reported_at_the_value() {
+    let plan = "policies/core/tests/placeholder-in-yaml.yaml";
+    let (code, stdout, stderr) = bcpcheck(&[
+        "check",
+        "--pack",
+        "core",
+        "--as-of",
+        "2026-11-28",
+        "--format",
+        "json",
+        "--fail-on",
+        "warning",
+        plan,
+    ]);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{stdout}");
+    let finding = &findings[0];
+    assert_eq!(finding["policy"], "BCP-DOC-001");
+    assert_eq!(
+        finding["message"],
+        "placeholder text \"TBD\" in people[7].phone on line 37 (and 1 more)"
+    );
+    let text = std::fs::read_to_string(root().join(plan)).unwrap();
+    let (start, end) = (
+        finding["start"]["offset"].as_u64().unwrap() as usize,
+        finding["end"]["offset"].as_u64().unwrap() as usize,
+    );
+    assert_eq!(&text[start..end], "TBD", "the finding underlines the value");
+    assert_eq!(finding["start"]["line"], 37);
+}
+
+#[test]
 fn every_check_of_the_spec_is_built_in_with_its_severity_and_pack() {
     let (_, stdout, _) = bcpcheck(&["policies", "list", "--format", "json"]);
     let rows: Vec<Value> = serde_json::from_str(&stdout).unwrap();

@@ -125,20 +125,6 @@ pub fn parse(source: &SourceFile) -> MarkdownParts {
     }
 }
 
-fn record(span: Span, fields: Vec<(&str, Value)>) -> Node {
-    let entries = fields
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), Node::new(v, span)))
-        .collect();
-    Node::new(
-        Value::Map(Mapping {
-            entries,
-            empty_keys: Vec::new(),
-        }),
-        span,
-    )
-}
-
 /// A link or image target that points into the repository rather than the web.
 fn is_internal(target: &str) -> bool {
     let has_scheme = target.split_once(':').is_some_and(|(scheme, _)| {
@@ -165,7 +151,7 @@ impl Collector {
             } => {
                 let span = Span::new(start, end);
                 let line = source.line_col(start).line as i64;
-                self.sections.push(record(
+                self.sections.push(Node::record(
                     span,
                     vec![
                         ("title", Value::Str(title.trim().to_string())),
@@ -193,7 +179,7 @@ impl Collector {
 
     fn reference(source: &SourceFile, span: Span, target: String, label: (&str, String)) -> Node {
         let line = source.line_col(span.start).line as i64;
-        record(
+        Node::record(
             span,
             vec![
                 ("path", Value::Str(target_path(&target))),
@@ -215,7 +201,7 @@ impl Collector {
                 Span::new(range.start, range.end)
             };
             let line = source.line_col(span.start).line as i64;
-            self.placeholders.push(record(
+            self.placeholders.push(Node::record(
                 span,
                 vec![
                     ("text", Value::Str(text[hit].to_string())),

@@ -383,15 +383,18 @@ fn load_yaml(source: Arc<SourceFile>) -> Result<Loaded, LoadError> {
         });
     }
     let mut loaded = Loaded::default();
-    for (index, root) in roots.into_iter().enumerate() {
+    for (index, mut root) in roots.into_iter().enumerate() {
         match document_kind(&root) {
-            Ok(kind) => loaded.documents.push(Document {
-                source: source.clone(),
-                format: Format::Yaml,
-                index,
-                kind,
-                root,
-            }),
+            Ok(kind) => {
+                add_data_placeholders(&mut root, &source);
+                loaded.documents.push(Document {
+                    source: source.clone(),
+                    format: Format::Yaml,
+                    index,
+                    kind,
+                    root,
+                })
+            }
             Err(reason) => loaded.skipped.push(reason),
         }
     }
@@ -431,8 +434,20 @@ fn load_markdown(source: Arc<SourceFile>, is_plan: bool) -> Result<Loaded, LoadE
         }
     };
     data.entries.retain(|(k, _)| k != "body");
-    data.entries.push(("body".to_string(), parts.body));
-    let root = Node::new(Value::Map(data), Span::new(0, source.text.len()));
+    let mut root = Node::new(Value::Map(data), Span::new(0, source.text.len()));
+    // Filler in the front matter counts as much as filler in the prose; it comes first in the file.
+    let in_front_matter = placeholder::in_data(&root, &source);
+    let mut body = parts.body;
+    if let Some(Value::Seq(items)) = body
+        .as_map_mut()
+        .and_then(|b| b.get_mut("placeholders"))
+        .map(|p| &mut p.value)
+    {
+        items.splice(0..0, in_front_matter);
+    }
+    if let Some(map) = root.as_map_mut() {
+        map.replace("body", body);
+    }
     let mut loaded = Loaded::default();
     match document_kind(&root) {
         Ok(kind) => loaded.documents.push(Document {
@@ -452,6 +467,22 @@ fn load_markdown(source: Arc<SourceFile>, is_plan: bool) -> Result<Loaded, LoadE
         Err(reason) => loaded.skipped.push(reason),
     }
     Ok(loaded)
+}
+
+/// Adds `body: {placeholders: [{text, line, path}]}` to a YAML plan: the filler held by its text
+/// values (a `body` written in the file is replaced, as in Markdown plans).
+fn add_data_placeholders(root: &mut Node, source: &SourceFile) {
+    let span = root.span;
+    if let Some(map) = root.as_map_mut() {
+        map.entries.retain(|(k, _)| k != "body");
+    }
+    let found = placeholder::in_data(root, source);
+    let mut body = Mapping::default();
+    body.entries
+        .push(("placeholders".into(), Node::new(Value::Seq(found), span)));
+    if let Some(map) = root.as_map_mut() {
+        map.replace("body", Node::new(Value::Map(body), span));
+    }
 }
 
 /// The kind of a bcpcheck document, or why the document is not one.

@@ -1,4 +1,5 @@
-//! The placeholder vocabulary: filler text that must not survive into an approved plan.
+//! The placeholder vocabulary (filler text that must not survive into an approved plan), and the
+//! placeholders held by a plan's data values, as `doc.body.placeholders` exposes them.
 //!
 //! Case-insensitive, whole words: TBD, TBC, TODO, FIXME, XXX; `<...>` or `[...]` holding "insert",
 //! "add" or "placeholder"; "lorem ipsum"; "sample text"; template headings such as "Heading 2";
@@ -8,6 +9,9 @@ use std::ops::Range;
 use std::sync::LazyLock;
 
 use regex::Regex;
+
+use super::source::SourceFile;
+use super::tree::{LogicalPath, Node, Span, Value};
 
 static VOCABULARY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -49,6 +53,46 @@ pub fn contains(text: &str) -> bool {
     !find(text).is_empty()
 }
 
+/// One record `{text, line, path}` per placeholder in the text values of `data`, in document order.
+///
+/// Each record spans the whole text value that holds the placeholder, so a finding about it points
+/// at that value; `line` is the line of the placeholder itself (inside a block scalar it can be below
+/// the value's first line) and `path` the logical path of the value, such as `people[0].phone`.
+pub fn in_data(data: &Node, source: &SourceFile) -> Vec<Node> {
+    let mut records = Vec::new();
+    data.walk(&mut |path, node| {
+        let Value::Str(text) = &node.value else {
+            return;
+        };
+        let written = source
+            .text
+            .get(node.span.start..node.span.end)
+            .unwrap_or("");
+        let mut cursor = 0;
+        for hit in find(text) {
+            let found = &text[hit];
+            // Where the placeholder is written: exact for plain scalars, searched for in quoted or block ones.
+            let offset = match written.get(cursor..).and_then(|rest| rest.find(found)) {
+                Some(at) => {
+                    cursor += at + found.len();
+                    cursor - found.len()
+                }
+                None => 0,
+            };
+            let line = source.line_col(node.span.start + offset).line as i64;
+            records.push(Node::record(
+                Span::new(node.span.start, node.span.end),
+                vec![
+                    ("text", Value::Str(found.to_string())),
+                    ("line", Value::Int(line)),
+                    ("path", Value::Str(LogicalPath(path.to_vec()).to_string())),
+                ],
+            ));
+        }
+    });
+    records
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,5 +125,57 @@ mod tests {
             assert!(!contains(prose), "{prose}");
         }
         assert_eq!(find("ok TODO ok"), vec![3..7]);
+    }
+}
+
+#[cfg(test)]
+mod data_tests {
+    use super::*;
+    use crate::document::yaml;
+
+    fn records(text: &str) -> Vec<(String, i64, String, String)> {
+        let source = SourceFile::new("p.yaml".into(), "p.yaml".into(), text);
+        let root = yaml::parse_stream(text, 0).unwrap().remove(0);
+        in_data(&root, &source)
+            .iter()
+            .map(|r| {
+                let m = r.as_map().unwrap();
+                let field = |k: &str| m.get(k).unwrap().value.clone();
+                let (Value::Str(t), Value::Int(l), Value::Str(p)) =
+                    (field("text"), field("line"), field("path"))
+                else {
+                    panic!("unexpected record {r:?}")
+                };
+                (t, l, p, text[r.span.start..r.span.end].to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_text_value_is_searched_and_spans_the_value() {
+        let text = "kind: ContinuityPlan\npeople:\n  - {id: PER-A, name: <insert full name>, phone: TBD}\ntier: 1\nnote: |\n  first line\n  call TODO later\n";
+        assert_eq!(
+            records(text),
+            vec![
+                (
+                    "<insert full name>".into(),
+                    3,
+                    "people[0].name".into(),
+                    "<insert full name>".into()
+                ),
+                ("TBD".into(), 3, "people[0].phone".into(), "TBD".into()),
+                (
+                    "TODO".into(),
+                    7,
+                    "note".into(),
+                    "first line\n  call TODO later\n".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn clean_values_and_keys_give_nothing() {
+        assert!(records("TODO: fine as a key\nowner: PER-TBDX\nn: 3\n").is_empty());
     }
 }

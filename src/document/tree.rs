@@ -73,6 +73,21 @@ impl Mapping {
         self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
+    /// The value under `key`, for changing it in place.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+        self.entries
+            .iter_mut()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+    }
+
+    /// Sets `key` to `node`, replacing any value or empty key of that name, at the end of the mapping.
+    pub fn replace(&mut self, key: &str, node: Node) {
+        self.entries.retain(|(k, _)| k != key);
+        self.empty_keys.retain(|(k, _)| k != key);
+        self.entries.push((key.to_string(), node));
+    }
+
     /// Where `key` was written with no value, if it was.
     pub fn empty_key(&self, key: &str) -> Option<Span> {
         self.empty_keys
@@ -92,9 +107,32 @@ impl Node {
         }
     }
 
+    /// A mapping of `fields` made by bcpcheck (not written in the file), every node spanning `span`.
+    pub fn record(span: Span, fields: Vec<(&str, Value)>) -> Self {
+        let entries = fields
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), Node::new(v, span)))
+            .collect();
+        Node::new(
+            Value::Map(Mapping {
+                entries,
+                empty_keys: Vec::new(),
+            }),
+            span,
+        )
+    }
+
     /// The mapping held by this node, if it is one.
     pub fn as_map(&self) -> Option<&Mapping> {
         match &self.value {
+            Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The mapping held by this node, for changing it in place.
+    pub fn as_map_mut(&mut self) -> Option<&mut Mapping> {
+        match &mut self.value {
             Value::Map(m) => Some(m),
             _ => None,
         }
