@@ -237,7 +237,7 @@ pub fn load(sources: &[PolicySource], params: &Node, runtime: &Runtime) -> Polic
         .map(|m| m.entries.iter().map(|(k, _)| k.as_str()).collect())
         .unwrap_or_default();
     // Compiling CEL dominates start-up, so files compile in parallel; order is restored below.
-    let compiled: Vec<Vec<Result<(Policy, Span), Vec<PolicyError>>>> = sources
+    let compiled: Vec<_> = sources
         .par_iter()
         .map(|source| load_file(source, runtime, &param_names))
         .collect();
