@@ -25,6 +25,23 @@ pub enum Command {
     Policies(PoliciesCommand),
     /// Run policy fixtures: every `bcptest.yaml` under DIR (default: policies/).
     Test(TestArgs),
+    /// Write a plan skeleton that passes the `core` pack once its placeholders are filled in.
+    Init(InitArgs),
+    /// Print the JSON Schema of plan files, for editors (`# yaml-language-server: $schema=...`).
+    Schema,
+}
+
+/// Arguments of `init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Write a Markdown plan (YAML front matter and prose sections) instead of a YAML one.
+    #[arg(long)]
+    pub markdown: bool,
+    /// Replace PATH if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// The file to write [default: plan.yaml, or plan.md with --markdown].
+    pub path: Option<PathBuf>,
 }
 
 /// `policies` subcommands.

@@ -3,6 +3,7 @@
 //! The pipeline, one module each: [`document`] loads plans -> [`policy`] loads and compiles
 //! policies -> [`engine`] evaluates -> [`finding`]s -> [`render`].
 
+pub mod authoring;
 pub mod catalog;
 pub mod check;
 pub mod cli;

@@ -6,10 +6,12 @@ use std::process::ExitCode;
 
 use bcpcheck::check::{self, CheckOptions, RunError};
 use bcpcheck::cli::{
-    self, CheckArgs, ColorChoice, Command, ListFormat, PoliciesCommand, PolicySelection, TestArgs,
+    self, CheckArgs, ColorChoice, Command, InitArgs, ListFormat, PoliciesCommand, PolicySelection,
+    TestArgs,
 };
+use bcpcheck::document::Format;
 use bcpcheck::render::{self, Style};
-use bcpcheck::{catalog, testing};
+use bcpcheck::{authoring, catalog, testing};
 
 fn main() -> ExitCode {
     let cli = cli::parse();
@@ -17,6 +19,11 @@ fn main() -> ExitCode {
         Command::Check(args) => run_check(args),
         Command::Policies(command) => run_policies(command),
         Command::Test(args) => run_test(args),
+        Command::Init(args) => run_init(args),
+        Command::Schema => {
+            print!("{}", authoring::SCHEMA);
+            0
+        }
     };
     ExitCode::from(code)
 }
@@ -146,6 +153,36 @@ fn run_test(args: TestArgs) -> u8 {
     }
     print!("{}", testing::render(&report));
     report.exit_code() as u8
+}
+
+fn run_init(args: InitArgs) -> u8 {
+    let written =
+        authoring::target(args.path.as_deref(), args.markdown).and_then(|(path, format)| {
+            authoring::init(&path, format, args.force).map(|()| (path, format))
+        });
+    match written {
+        Ok((path, format)) => {
+            eprintln!(
+                "bcpcheck: wrote {0}: replace its placeholders, then run `bcpcheck check --pack core {0}`",
+                path.display()
+            );
+            if format == Format::Yaml {
+                let schema = path
+                    .parent()
+                    .unwrap_or(Path::new(""))
+                    .join(authoring::SCHEMA_FILE_NAME);
+                eprintln!(
+                    "bcpcheck: for completion and validation in editors: `bcpcheck schema > {}`",
+                    schema.display()
+                );
+            }
+            0
+        }
+        Err(err) => {
+            eprintln!("bcpcheck: {err}");
+            2
+        }
+    }
 }
 
 fn usage_error(err: RunError, color: bool) -> u8 {
