@@ -632,7 +632,7 @@ fn add_functions(env: &mut Env) {
     );
 }
 
-fn text_of<'a>(value: &'a dyn Val) -> Option<&'a str> {
+fn text_of(value: &dyn Val) -> Option<&str> {
     value.downcast_ref::<CelString>().map(|s| s.as_ref())
 }
 
@@ -665,7 +665,7 @@ fn date<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionEr
 fn period<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
     let value: &dyn Val = &*args[0];
     if let Some(d) = value.downcast_ref::<CelDuration>() {
-        return Ok(CowVal::owned(d.clone()));
+        return Ok(CowVal::owned(*d));
     }
     match text_of(value) {
         Some(s) => parse_period(s).map(|d| CowVal::owned(CelDuration::from(d))).ok_or_else(|| {
