@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::source::SourceFile;
-use super::tree::{LogicalPath, Node, Span, Value};
+use super::tree::{LogicalPath, Node, Segment, Span, Value};
 
 static VOCABULARY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -60,37 +60,55 @@ pub fn contains(text: &str) -> bool {
 /// the value's first line) and `path` the logical path of the value, such as `people[0].phone`.
 pub fn in_data(data: &Node, source: &SourceFile) -> Vec<Node> {
     let mut records = Vec::new();
-    data.walk(&mut |path, node| {
-        let Value::Str(text) = &node.value else {
-            return;
-        };
-        let written = source
-            .text
-            .get(node.span.start..node.span.end)
-            .unwrap_or("");
-        let mut cursor = 0;
-        for hit in find(text) {
-            let found = &text[hit];
-            // Where the placeholder is written: exact for plain scalars, searched for in quoted or block ones.
-            let offset = match written.get(cursor..).and_then(|rest| rest.find(found)) {
-                Some(at) => {
-                    cursor += at + found.len();
-                    cursor - found.len()
-                }
-                None => 0,
-            };
-            let line = source.line_col(node.span.start + offset).line as i64;
-            records.push(Node::record(
-                Span::new(node.span.start, node.span.end),
-                vec![
-                    ("text", Value::Str(found.to_string())),
-                    ("line", Value::Int(line)),
-                    ("path", Value::Str(LogicalPath(path.to_vec()).to_string())),
-                ],
-            ));
-        }
-    });
+    collect(data, &mut Vec::new(), source, &mut records);
     records
+}
+
+/// Depth first, in source order, with one path stack (nesting is capped by the YAML loader).
+fn collect(node: &Node, path: &mut Vec<Segment>, source: &SourceFile, out: &mut Vec<Node>) {
+    match &node.value {
+        Value::Str(text) => records_for(text, node.span, path, source, out),
+        Value::Map(map) => {
+            for (key, child) in &map.entries {
+                path.push(Segment::Key(key.clone()));
+                collect(child, path, source, out);
+                path.pop();
+            }
+        }
+        Value::Seq(items) => {
+            for (index, child) in items.iter().enumerate() {
+                path.push(Segment::Index(index));
+                collect(child, path, source, out);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+fn records_for(text: &str, span: Span, path: &[Segment], source: &SourceFile, out: &mut Vec<Node>) {
+    let written = source.text.get(span.start..span.end).unwrap_or("");
+    let mut cursor = 0;
+    for hit in find(text) {
+        let found = &text[hit];
+        // Where the placeholder is written: exact for plain scalars, searched for in quoted or block ones.
+        let offset = match written.get(cursor..).and_then(|rest| rest.find(found)) {
+            Some(at) => {
+                cursor += at + found.len();
+                cursor - found.len()
+            }
+            None => 0,
+        };
+        let line = source.line_col(span.start + offset).line as i64;
+        out.push(Node::record(
+            span,
+            vec![
+                ("text", Value::Str(found.to_string())),
+                ("line", Value::Int(line)),
+                ("path", Value::Str(LogicalPath(path.to_vec()).to_string())),
+            ],
+        ));
+    }
 }
 
 #[cfg(test)]
