@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use rayon::prelude::*;
 
+use crate::baseline::{self, Baseline, BaselineError};
 use crate::config::{self, Config, ConfigError, FailOn};
 use crate::document::discover::{self, Candidate};
 use crate::document::{self, LoadError, LoadOptions, SourceFile};
@@ -14,6 +15,7 @@ use crate::engine::{Engine, EvaluationError, Outcome};
 use crate::expression::{parse_date, Runtime};
 use crate::finding::Finding;
 use crate::policy::{self, packs, PolicyError, PolicySet, PolicySource, Severity};
+use crate::waiver::{self, inline::Directives, ExceptionNotice, Exceptions};
 
 /// What a check run needs to know, from flags and config.
 #[derive(Debug, Clone, Default)]
@@ -36,6 +38,12 @@ pub struct CheckOptions {
     pub fail_on: Option<FailOn>,
     /// Keep only files matched by the config's `plans` globs.
     pub only_plans: bool,
+    /// Exceptions file (default: `exceptions` of the config).
+    pub exceptions: Option<PathBuf>,
+    /// Apply no exception at all (`--no-exceptions`).
+    pub no_exceptions: bool,
+    /// Baseline file: findings whose fingerprint is in it do not fail the run.
+    pub baseline: Option<PathBuf>,
 }
 
 /// The result of one file.
@@ -43,6 +51,8 @@ pub struct CheckOptions {
 pub struct FileReport {
     /// File as shown.
     pub name: String,
+    /// Where it is on disk.
+    pub path: PathBuf,
     /// Its text, kept when something is reported in it.
     pub source: Option<Arc<SourceFile>>,
     /// Plan documents checked in it.
@@ -57,6 +67,8 @@ pub struct FileReport {
     pub load_error: Option<LoadError>,
     /// Documents in it that are not plans, and why.
     pub skipped: Vec<String>,
+    /// Inline `# bcpcheck: ignore[...]` comments found in it.
+    pub directives: Directives,
 }
 
 /// Everything a renderer needs.
@@ -73,6 +85,14 @@ pub struct Report {
     pub elapsed: Duration,
     /// Failure threshold in force.
     pub fail_on: FailOn,
+    /// The repository root: report URIs are relative to it.
+    pub root: PathBuf,
+    /// Exceptions and what they waived.
+    pub exceptions: Exceptions,
+    /// The baseline applied, if any.
+    pub baseline: Option<baseline::Applied>,
+    /// A baseline that could not be read.
+    pub baseline_errors: Vec<BaselineError>,
 }
 
 /// A problem that stops the run before any plan is checked.
@@ -90,9 +110,31 @@ impl Report {
         self.files.iter().flat_map(|f| f.findings.iter())
     }
 
-    /// Findings of one severity.
+    /// Findings of one severity that count (neither waived nor baselined).
     pub fn count(&self, severity: Severity) -> usize {
-        self.findings().filter(|f| f.severity == severity).count()
+        self.findings()
+            .filter(|f| f.is_active() && f.severity == severity)
+            .count()
+    }
+
+    /// Findings waived by an exception.
+    pub fn waived(&self) -> usize {
+        self.findings().filter(|f| f.waiver().is_some()).count()
+    }
+
+    /// Findings accepted by the baseline.
+    pub fn baselined(&self) -> usize {
+        self.findings().filter(|f| f.is_baselined()).count()
+    }
+
+    /// Warnings about exceptions: expired, unused, malformed.
+    pub fn notices(&self) -> &[ExceptionNotice] {
+        &self.exceptions.notices
+    }
+
+    /// Applies `baseline` (read from, or written to, `file`): its findings stop counting.
+    pub fn apply_baseline(&mut self, baseline: &Baseline, file: &str) {
+        self.baseline = Some(baseline.apply(&mut self.files, file));
     }
 
     /// Files in which at least one plan document was checked.
@@ -104,6 +146,8 @@ impl Report {
     pub fn has_errors(&self) -> bool {
         !self.discovery_errors.is_empty()
             || !self.policy_set.errors.is_empty()
+            || !self.exceptions.errors.is_empty()
+            || !self.baseline_errors.is_empty()
             || self
                 .files
                 .iter()
@@ -121,14 +165,28 @@ impl Report {
             FailOn::Info => Some(Severity::Info),
             FailOn::Never => None,
         };
+        let failing = |t: Severity| {
+            self.findings().any(|f| f.is_active() && f.severity >= t)
+                || (!self.notices().is_empty() && Severity::Warning >= t)
+        };
         match threshold {
-            Some(t) if self.findings().any(|f| f.severity >= t) => 1,
+            Some(t) if failing(t) => 1,
             _ => 0,
         }
     }
 
     /// The policy errors, then every file's load and evaluation errors, as diagnostics.
     pub fn diagnostics(&self) -> Vec<&dyn miette::Diagnostic> {
+        let mut out = self.run_diagnostics();
+        for file in &self.files {
+            out.extend(file.load_error.iter().map(|e| e as &dyn miette::Diagnostic));
+            out.extend(file.errors.iter().map(|e| e as &dyn miette::Diagnostic));
+        }
+        out
+    }
+
+    /// The problems not tied to one plan file: policies, arguments, exceptions file, baseline.
+    pub fn run_diagnostics(&self) -> Vec<&dyn miette::Diagnostic> {
         let mut out: Vec<&dyn miette::Diagnostic> = Vec::new();
         out.extend(
             self.policy_set
@@ -141,10 +199,17 @@ impl Report {
                 .iter()
                 .map(|e| e as &dyn miette::Diagnostic),
         );
-        for file in &self.files {
-            out.extend(file.load_error.iter().map(|e| e as &dyn miette::Diagnostic));
-            out.extend(file.errors.iter().map(|e| e as &dyn miette::Diagnostic));
-        }
+        out.extend(
+            self.exceptions
+                .errors
+                .iter()
+                .map(|e| e as &dyn miette::Diagnostic),
+        );
+        out.extend(
+            self.baseline_errors
+                .iter()
+                .map(|e| e as &dyn miette::Diagnostic),
+        );
         out
     }
 }
@@ -304,8 +369,15 @@ pub fn run(options: &CheckOptions, cwd: &Path) -> Result<Report, RunError> {
         .or(config.max_file_size)
         .unwrap_or(document::DEFAULT_MAX_FILE_SIZE);
 
-    let engine = Engine::new(&runtime, &policy_set.policies, &params, now, root_dir);
-    let files: Vec<FileReport> = discovery
+    let engine = Engine::new(
+        &runtime,
+        &policy_set.policies,
+        &params,
+        now,
+        root_dir.clone(),
+    );
+    let scan_directives = !options.no_exceptions;
+    let mut files: Vec<FileReport> = discovery
         .files
         .par_iter()
         .map(|candidate| {
@@ -313,24 +385,58 @@ pub fn run(options: &CheckOptions, cwd: &Path) -> Result<Report, RunError> {
                 max_file_size,
                 markdown_is_plan: !config.plans.is_empty() && is_configured_plan(&candidate.path),
             };
-            check_file(&engine, candidate, load_options)
+            check_file(&engine, candidate, load_options, scan_directives)
         })
         .collect();
 
-    Ok(Report {
+    let exceptions = if options.no_exceptions {
+        Exceptions::disabled()
+    } else {
+        let path = options
+            .exceptions
+            .as_ref()
+            .map(|p| cwd.join(p))
+            .or_else(|| config.exceptions.clone());
+        let loaded = match path {
+            Some(path) => waiver::file::load(&path, &discover::display(&path, cwd)),
+            None => (None, Vec::new()),
+        };
+        waiver::apply(&mut files, &policy_set.policies, loaded, as_of)
+    };
+    let mut report = Report {
         files,
         policy_set,
         discovery_errors: discovery.errors,
         as_of,
-        elapsed: started.elapsed(),
+        elapsed: Duration::ZERO,
         fail_on: options.fail_on.or(config.fail_on).unwrap_or(FailOn::Error),
-    })
+        root: root_dir,
+        exceptions,
+        baseline: None,
+        baseline_errors: Vec::new(),
+    };
+    if let Some(path) = &options.baseline {
+        let path = cwd.join(path);
+        let shown = discover::display(&path, cwd);
+        match Baseline::load(&path, &shown) {
+            Ok(baseline) => report.apply_baseline(&baseline, &shown),
+            Err(e) => report.baseline_errors.push(e),
+        }
+    }
+    report.elapsed = started.elapsed();
+    Ok(report)
 }
 
 /// Loads one file and evaluates every policy on each of its documents.
-fn check_file(engine: &Engine<'_>, candidate: &Candidate, options: LoadOptions) -> FileReport {
+fn check_file(
+    engine: &Engine<'_>,
+    candidate: &Candidate,
+    options: LoadOptions,
+    scan_directives: bool,
+) -> FileReport {
     let mut report = FileReport {
         name: candidate.name.clone(),
+        path: candidate.path.clone(),
         source: None,
         documents: 0,
         findings: Vec::new(),
@@ -338,6 +444,7 @@ fn check_file(engine: &Engine<'_>, candidate: &Candidate, options: LoadOptions) 
         errors: Vec::new(),
         load_error: None,
         skipped: Vec::new(),
+        directives: Directives::default(),
     };
     let loaded = match document::load(&candidate.path, &candidate.name, options) {
         Ok(loaded) => loaded,
@@ -359,7 +466,10 @@ fn check_file(engine: &Engine<'_>, candidate: &Candidate, options: LoadOptions) 
     report
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    if !report.findings.is_empty() || !report.errors.is_empty() {
+    if scan_directives {
+        report.directives = waiver::inline::scan(&loaded.documents);
+    }
+    if !report.findings.is_empty() || !report.errors.is_empty() || !report.directives.is_empty() {
         report.source = loaded.documents.first().map(|d| d.source.clone());
     }
     report

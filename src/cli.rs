@@ -111,6 +111,46 @@ pub enum OutputFormat {
     Human,
     /// Versioned JSON, for tools.
     Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations), plus a step summary.
+    Github,
+    /// JUnit XML: one test case per policy and plan.
+    Junit,
+    /// The auditor's evidence report, in Markdown.
+    Markdown,
+    /// The auditor's evidence report, as one self-contained HTML file.
+    Html,
+}
+
+/// An extra report written in the same run: `--report FORMAT=FILE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportTarget {
+    /// Its format.
+    pub format: OutputFormat,
+    /// Where to write it.
+    pub path: PathBuf,
+}
+
+/// Parses `FORMAT=FILE`.
+pub fn parse_report_target(text: &str) -> Result<ReportTarget, String> {
+    let (format, path) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}`: write FORMAT=FILE, such as sarif=bcpcheck.sarif"))?;
+    let format = OutputFormat::from_str(format, true).map_err(|_| {
+        let names: Vec<String> = OutputFormat::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
+            .collect();
+        format!("unknown format `{format}`; use one of {}", names.join(", "))
+    })?;
+    if path.is_empty() {
+        return Err(format!("`{text}`: the file name is missing"));
+    }
+    Ok(ReportTarget {
+        format,
+        path: PathBuf::from(path),
+    })
 }
 
 /// When to colour output.
@@ -144,6 +184,21 @@ pub struct CheckArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write a report in FORMAT to FILE (repeatable), such as `--report sarif=bcpcheck.sarif`.
+    #[arg(long = "report", value_name = "FORMAT=FILE", value_parser = parse_report_target)]
+    pub reports: Vec<ReportTarget>,
+    /// Exceptions file (default: `exceptions` of bcpcheck.yaml).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_exceptions")]
+    pub exceptions: Option<PathBuf>,
+    /// Apply no exception (file or inline): show every finding.
+    #[arg(long)]
+    pub no_exceptions: bool,
+    /// Report findings whose fingerprint is in FILE as baselined: they do not fail the run.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write the fingerprints of the current findings to FILE as the new baseline, then report against it.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     /// Fail (exit 1) on findings at or above this severity [default: error].
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,

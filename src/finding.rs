@@ -1,5 +1,6 @@
 //! Findings: what a policy says about a plan, at a logical path resolved to a concrete span.
 
+use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
 use crate::document::{LineCol, LogicalPath, Span};
@@ -38,6 +39,45 @@ pub struct Finding {
     pub references: Vec<String>,
     /// Stable identity across edits: policy, file and logical path, never a line number.
     pub fingerprint: String,
+    /// Why the finding does not count, when it is waived or baselined (set after evaluation).
+    pub suppression: Option<Suppression>,
+}
+
+/// Why a finding is kept in the report but does not make the run fail.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Suppression {
+    /// Waived by an exception (from the exceptions file or an inline comment).
+    Waived(Waiver),
+    /// Its fingerprint is in the baseline.
+    Baselined,
+}
+
+/// Where a waiver was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaiverKind {
+    /// An entry of the exceptions file.
+    File,
+    /// A `# bcpcheck: ignore[ID] reason` comment in the plan.
+    Inline,
+}
+
+/// An exception that waives a finding, with what an auditor needs to judge it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Waiver {
+    /// Exceptions file entry or inline comment.
+    pub kind: WaiverKind,
+    /// Where it was written, as `file:line`.
+    pub origin: String,
+    /// Why the gap is accepted.
+    pub justification: String,
+    /// Who owns the risk.
+    pub owner: Option<String>,
+    /// Tracking ticket.
+    pub ticket: Option<String>,
+    /// Who approved the exception.
+    pub approved_by: Option<String>,
+    /// Last day the exception is valid.
+    pub expires: Option<NaiveDate>,
 }
 
 /// The fingerprint of a finding: policy id, file and logical path.
@@ -51,6 +91,24 @@ pub fn fingerprint(policy: &str, file: &str, target: &LogicalPath) -> String {
 }
 
 impl Finding {
+    /// True when the finding counts: neither waived nor baselined.
+    pub fn is_active(&self) -> bool {
+        self.suppression.is_none()
+    }
+
+    /// The waiver, when the finding is waived.
+    pub fn waiver(&self) -> Option<&Waiver> {
+        match &self.suppression {
+            Some(Suppression::Waived(w)) => Some(w),
+            _ => None,
+        }
+    }
+
+    /// True when the finding's fingerprint is in the baseline.
+    pub fn is_baselined(&self) -> bool {
+        matches!(self.suppression, Some(Suppression::Baselined))
+    }
+
     /// Ordering for every output: file, line, column, policy id.
     pub fn sort_key(&self) -> (&str, usize, usize, &str) {
         (&self.file, self.start.line, self.start.column, &self.policy)

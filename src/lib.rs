@@ -1,9 +1,11 @@
 //! bcpcheck: checks business-continuity plans against declarative CEL policies.
 //!
 //! The pipeline, one module each: [`document`] loads plans -> [`policy`] loads and compiles
-//! policies -> [`engine`] evaluates -> [`finding`]s -> [`render`].
+//! policies -> [`engine`] evaluates -> [`finding`]s -> [`waiver`] (exceptions) and
+//! [`baseline`] -> [`render`].
 
 pub mod authoring;
+pub mod baseline;
 pub mod catalog;
 pub mod check;
 pub mod cli;
@@ -12,6 +14,8 @@ pub mod document;
 pub mod engine;
 pub mod expression;
 pub mod finding;
+pub mod output;
 pub mod policy;
 pub mod render;
 pub mod testing;
+pub mod waiver;

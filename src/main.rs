@@ -4,12 +4,14 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
+use bcpcheck::baseline::Baseline;
 use bcpcheck::check::{self, CheckOptions, RunError};
 use bcpcheck::cli::{
-    self, CheckArgs, ColorChoice, Command, InitArgs, ListFormat, PoliciesCommand, PolicySelection,
-    TestArgs,
+    self, CheckArgs, ColorChoice, Command, InitArgs, ListFormat, OutputFormat, PoliciesCommand,
+    PolicySelection, TestArgs,
 };
-use bcpcheck::document::Format;
+use bcpcheck::document::{discover, Format};
+use bcpcheck::output::{self, Destinations};
 use bcpcheck::render::{self, Style};
 use bcpcheck::{authoring, catalog, testing};
 
@@ -72,11 +74,50 @@ fn run_check(args: CheckArgs) -> u8 {
         max_file_size: args.max_file_size,
         fail_on: args.fail_on,
         only_plans: args.only_plans,
+        exceptions: args.exceptions,
+        no_exceptions: args.no_exceptions,
+        baseline: args.baseline.clone(),
     };
-    let report = match check::run(&options, &cwd) {
+    let mut report = match check::run(&options, &cwd) {
         Ok(report) => report,
         Err(err) => return usage_error(err, stderr_color),
     };
+
+    // Every destination is checked before anything is written.
+    let shown = |p: &Path| discover::display(&cwd.join(p), &cwd);
+    let baseline_in = args.baseline.as_ref().map(|p| cwd.join(p));
+    let rewrites_baseline =
+        baseline_in.is_some() && baseline_in == args.write_baseline.as_ref().map(|p| cwd.join(p));
+    let mut extra: Vec<(&Path, &'static str)> = Vec::new();
+    if let (Some(path), false) = (&baseline_in, rewrites_baseline) {
+        extra.push((path, "the baseline"));
+    }
+    let mut destinations = Destinations::new(&report, &extra);
+    let mut files: Vec<(Option<OutputFormat>, &Path)> = Vec::new();
+    files.extend(args.output.as_deref().map(|p| (Some(args.format), p)));
+    files.extend(
+        args.reports
+            .iter()
+            .map(|r| (Some(r.format), r.path.as_path())),
+    );
+    files.extend(args.write_baseline.as_deref().map(|p| (None, p)));
+    for (_, path) in &files {
+        if let Err(e) = destinations.claim(&cwd.join(path), &shown(path)) {
+            print_problem(&e, stderr_color);
+            return 2;
+        }
+    }
+
+    if let Some(path) = &args.write_baseline {
+        let baseline = Baseline::of(&report.files);
+        if let Err(e) = output::write_atomically(&cwd.join(path), &baseline.to_json(), &shown(path))
+        {
+            print_problem(&e, stderr_color);
+            return 2;
+        }
+        report.apply_baseline(&baseline, &shown(path));
+    }
+
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let style = Style {
         color: use_color(args.color, to_terminal),
@@ -84,18 +125,54 @@ fn run_check(args: CheckArgs) -> u8 {
         quiet: args.quiet,
     };
     let text = render::render(&report, args.format, style);
-    if args.format != cli::OutputFormat::Human {
+    if args.format != OutputFormat::Human {
         for diag in report.diagnostics() {
             print_problem(diag, stderr_color);
         }
+        for notice in report.notices() {
+            print_problem(notice, stderr_color);
+        }
     }
-    let written = match &args.output {
-        Some(path) => write_atomically(&cwd.join(path), &text),
-        None => std::io::stdout().write_all(text.as_bytes()),
-    };
+    let written =
+        match &args.output {
+            Some(path) => output::write_atomically(&cwd.join(path), &text, &shown(path)),
+            None => std::io::stdout().write_all(text.as_bytes()).map_err(|e| {
+                output::OutputError::Write {
+                    path: "standard output".into(),
+                    reason: e.to_string(),
+                }
+            }),
+        };
     if let Err(e) = written {
-        eprintln!("bcpcheck: cannot write the report: {e}");
+        print_problem(&e, stderr_color);
         return 2;
+    }
+    let plain = Style {
+        color: false,
+        ..style
+    };
+    for target in &args.reports {
+        let text = render::render(&report, target.format, plain);
+        let path = &target.path;
+        if let Err(e) = output::write_atomically(&cwd.join(path), &text, &shown(path)) {
+            print_problem(&e, stderr_color);
+            return 2;
+        }
+    }
+    let github = args.format == OutputFormat::Github
+        || args
+            .reports
+            .iter()
+            .any(|r| r.format == OutputFormat::Github);
+    if let (true, Some(summary)) = (github, std::env::var_os("GITHUB_STEP_SUMMARY")) {
+        let path = Path::new(&summary);
+        if !summary.is_empty() {
+            let text = render::github::step_summary(&report);
+            if let Err(e) = output::append(path, &text, &path.display().to_string()) {
+                print_problem(&e, stderr_color);
+                return 2;
+            }
+        }
     }
     report.exit_code() as u8
 }
@@ -195,21 +272,4 @@ fn usage_error(err: RunError, color: bool) -> u8 {
         }
     }
     2
-}
-
-/// Writes through a temporary file in the same directory, then renames: readers never see half a report.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = dir.join(format!(".{name}.bcpcheck-tmp-{}", std::process::id()));
-    std::fs::write(&temp, text)?;
-    std::fs::rename(&temp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&temp);
-    })
 }

@@ -303,6 +303,7 @@ impl Site<'_> {
             help: self.policy.help.clone(),
             url: self.policy.url.clone(),
             references: self.policy.references.clone(),
+            suppression: None,
         }
     }
 

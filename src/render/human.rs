@@ -114,7 +114,7 @@ pub fn render(report: &Report, style: Style) -> String {
     let mut out = String::new();
     for file in &report.files {
         let Some(source) = &file.source else { continue };
-        for finding in &file.findings {
+        for finding in file.findings.iter().filter(|f| f.is_active()) {
             let diag = finding_diagnostic(finding, source);
             // Writing into a String cannot fail.
             let _ = handler.render_report(&mut out, &diag);
@@ -123,6 +123,31 @@ pub fn render(report: &Report, style: Style) -> String {
     }
     for diag in report.diagnostics() {
         let _ = handler.render_report(&mut out, diag);
+        out.push('\n');
+    }
+    for notice in report.notices() {
+        let _ = handler.render_report(&mut out, notice);
+        out.push('\n');
+    }
+    let waived: Vec<_> = report.findings().filter(|f| f.waiver().is_some()).collect();
+    if !waived.is_empty() {
+        out.push_str("waived:\n");
+        for f in waived {
+            if let Some(w) = f.waiver() {
+                let line = format!(
+                    "  {}:{}:{} {} {} (by {}: {})",
+                    f.file,
+                    f.start.line,
+                    f.start.column,
+                    f.policy,
+                    f.message,
+                    w.origin,
+                    w.justification
+                );
+                out.push_str(&strip_controls(&line.replace('\n', " ")));
+                out.push('\n');
+            }
+        }
         out.push('\n');
     }
     if !style.quiet {
@@ -148,6 +173,17 @@ pub fn summary(report: &Report) -> String {
         plural(report.policy_set.policies.len(), "policy", "policies"),
         report.elapsed.as_millis(),
     );
+    let (waived, baselined) = (report.waived(), report.baselined());
+    if waived > 0 || baselined > 0 {
+        line.push_str(&format!("; {waived} waived, {baselined} baselined"));
+    }
+    let notices = report.notices().len();
+    if notices > 0 {
+        line.push_str(&format!(
+            "; {} about exceptions",
+            plural(notices, "warning", "warnings")
+        ));
+    }
     if problems > 0 {
         line.push_str(&format!(
             "; {} (exit code 2)",

@@ -5,7 +5,8 @@ use serde::Serialize;
 use super::{flatten, FlatDiagnostic};
 use crate::check::Report;
 use crate::document::LineCol;
-use crate::finding::Finding;
+use crate::finding::{Finding, Suppression, WaiverKind};
+use crate::waiver::Exceptions;
 
 /// Version of the JSON schema; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -20,7 +21,74 @@ struct Output<'a> {
     summary: Summary,
     findings: Vec<JsonFinding<'a>>,
     errors: Vec<FlatDiagnostic>,
+    notices: Vec<FlatDiagnostic>,
     skipped: Vec<Skipped<'a>>,
+    exceptions: JsonExceptions<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<JsonBaseline<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonExceptions<'a> {
+    enabled: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'a str>,
+    entries: Vec<JsonException<'a>>,
+    inline: Vec<JsonInline<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonException<'a> {
+    policy: &'a str,
+    files: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<String>,
+    justification: &'a str,
+    owner: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ticket: Option<&'a str>,
+    approved_by: &'a str,
+    expires: String,
+    line: usize,
+    status: &'static str,
+    matched: usize,
+}
+
+#[derive(Serialize)]
+struct JsonInline<'a> {
+    file: &'a str,
+    line: usize,
+    policies: &'a [String],
+    reason: &'a str,
+    status: &'static str,
+    matched: usize,
+}
+
+#[derive(Serialize)]
+struct JsonBaseline<'a> {
+    file: &'a str,
+    entries: usize,
+    baselined: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonSuppression<'a> {
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    justification: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ticket: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    approved_by: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    origin: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -37,6 +105,9 @@ struct Summary {
     files: usize,
     policies: usize,
     problems: usize,
+    waived: usize,
+    baselined: usize,
+    notices: usize,
 }
 
 #[derive(Serialize)]
@@ -65,6 +136,8 @@ struct JsonFinding<'a> {
     url: Option<&'a str>,
     references: &'a [String],
     fingerprint: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppression: Option<JsonSuppression<'a>>,
 }
 
 #[derive(Serialize)]
@@ -96,6 +169,72 @@ fn finding(f: &Finding) -> JsonFinding<'_> {
         url: f.url.as_deref(),
         references: &f.references,
         fingerprint: &f.fingerprint,
+        suppression: f.suppression.as_ref().map(suppression),
+    }
+}
+
+fn suppression(s: &Suppression) -> JsonSuppression<'_> {
+    match s {
+        Suppression::Baselined => JsonSuppression {
+            kind: "baseline",
+            justification: None,
+            owner: None,
+            ticket: None,
+            approved_by: None,
+            expires: None,
+            origin: None,
+        },
+        Suppression::Waived(w) => JsonSuppression {
+            kind: match w.kind {
+                WaiverKind::File => "exception",
+                WaiverKind::Inline => "inline",
+            },
+            justification: Some(&w.justification),
+            owner: w.owner.as_deref(),
+            ticket: w.ticket.as_deref(),
+            approved_by: w.approved_by.as_deref(),
+            expires: w.expires.map(|d| d.to_string()),
+            origin: Some(&w.origin),
+        },
+    }
+}
+
+fn exceptions(ex: &Exceptions) -> JsonExceptions<'_> {
+    JsonExceptions {
+        enabled: !ex.disabled,
+        file: ex.file.as_deref(),
+        entries: ex
+            .entries
+            .iter()
+            .map(|e| {
+                let x = &e.exception;
+                JsonException {
+                    policy: &x.policy,
+                    files: &x.files,
+                    path: x.path.as_ref().map(|p| p.to_string()),
+                    justification: &x.justification,
+                    owner: &x.owner,
+                    ticket: x.ticket.as_deref(),
+                    approved_by: &x.approved_by,
+                    expires: x.expires.to_string(),
+                    line: x.line,
+                    status: e.status.as_str(),
+                    matched: e.matched,
+                }
+            })
+            .collect(),
+        inline: ex
+            .inline
+            .iter()
+            .map(|e| JsonInline {
+                file: &e.file,
+                line: e.directive.line,
+                policies: &e.directive.policies,
+                reason: &e.directive.reason,
+                status: e.status.as_str(),
+                matched: e.matched,
+            })
+            .collect(),
     }
 }
 
@@ -118,9 +257,13 @@ pub fn render(report: &Report) -> String {
             files: report.checked_files(),
             policies: report.policy_set.policies.len(),
             problems: errors.len(),
+            waived: report.waived(),
+            baselined: report.baselined(),
+            notices: report.notices().len(),
         },
         findings: report.findings().map(finding).collect(),
         errors,
+        notices: report.notices().iter().map(|n| flatten(n)).collect(),
         skipped: report
             .files
             .iter()
@@ -131,6 +274,12 @@ pub fn render(report: &Report) -> String {
                 })
             })
             .collect(),
+        exceptions: exceptions(&report.exceptions),
+        baseline: report.baseline.as_ref().map(|b| JsonBaseline {
+            file: &b.file,
+            entries: b.entries,
+            baselined: b.baselined,
+        }),
     };
     let mut text =
         serde_json::to_string_pretty(&output).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));

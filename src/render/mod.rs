@@ -1,7 +1,15 @@
 //! Renderers: one module per output format. They read a report and never evaluate anything.
 
+pub mod evidence;
+pub mod github;
+pub mod html;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
+pub mod status;
+pub mod text;
 
 use miette::Diagnostic;
 use serde::Serialize;
@@ -25,6 +33,11 @@ pub fn render(report: &Report, format: OutputFormat, style: Style) -> String {
     match format {
         OutputFormat::Human => human::render(report, style),
         OutputFormat::Json => json::render(report),
+        OutputFormat::Sarif => sarif::render(report),
+        OutputFormat::Github => github::render(report),
+        OutputFormat::Junit => junit::render(report),
+        OutputFormat::Markdown => strip_controls(&markdown::render(report)),
+        OutputFormat::Html => strip_controls(&html::render(report)),
     }
 }
 

@@ -1,0 +1,187 @@
+//! Baselines: the fingerprints of accepted findings, so a team can adopt bcpcheck on old plans and
+//! fail only on new gaps. Applied after evaluation and exceptions; baselined findings are kept and marked.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use miette::Diagnostic;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::check::FileReport;
+use crate::finding::Suppression;
+
+/// Version of the baseline file format.
+pub const FORMAT_VERSION: u32 = 1;
+/// Largest baseline file accepted, in bytes.
+const MAX_SIZE: u64 = 64 * 1024 * 1024;
+
+/// One accepted finding. Only `fingerprint` is compared; the rest helps reviewers read the file.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Entry {
+    /// Hash of policy id, file and logical path.
+    pub fingerprint: String,
+    /// Policy id.
+    pub policy: String,
+    /// Plan file as shown.
+    pub file: String,
+    /// Logical path.
+    pub path: String,
+}
+
+/// A baseline file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Baseline {
+    /// [`FORMAT_VERSION`].
+    pub version: u32,
+    /// Accepted findings, sorted by file, policy and path.
+    pub findings: Vec<Entry>,
+}
+
+/// What applying a baseline did, for the report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Applied {
+    /// The baseline file as shown.
+    pub file: String,
+    /// Fingerprints in it.
+    pub entries: usize,
+    /// Findings of this run found in it.
+    pub baselined: usize,
+}
+
+/// A baseline file that cannot be read or parsed (exit code 2).
+#[derive(Debug, Error, Diagnostic)]
+pub enum BaselineError {
+    /// Unreadable.
+    #[error("{file}: cannot read baseline: {reason}")]
+    #[diagnostic(
+        code(bcpcheck::baseline::read),
+        help("write one with `bcpcheck check --write-baseline FILE`")
+    )]
+    Read {
+        /// File as shown.
+        file: String,
+        /// Why.
+        reason: String,
+    },
+    /// Not a baseline.
+    #[error("{file}: not a bcpcheck baseline: {reason}")]
+    #[diagnostic(
+        code(bcpcheck::baseline::invalid),
+        help("regenerate it with `bcpcheck check --write-baseline FILE`")
+    )]
+    Invalid {
+        /// File as shown.
+        file: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Baseline {
+    /// The baseline of a run: every finding that is not waived by an exception.
+    pub fn of(files: &[FileReport]) -> Self {
+        let mut findings: Vec<Entry> = files
+            .iter()
+            .flat_map(|f| f.findings.iter())
+            .filter(|f| f.waiver().is_none())
+            .map(|f| Entry {
+                fingerprint: f.fingerprint.clone(),
+                policy: f.policy.clone(),
+                file: f.file.clone(),
+                path: f.target.to_string(),
+            })
+            .collect();
+        findings.sort_by(|a, b| (&a.file, &a.policy, &a.path).cmp(&(&b.file, &b.policy, &b.path)));
+        findings.dedup_by(|a, b| a.fingerprint == b.fingerprint);
+        Baseline {
+            version: FORMAT_VERSION,
+            findings,
+        }
+    }
+
+    /// The file's text: pretty JSON, one entry per finding, so diffs are reviewable.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// Parses a baseline file's text.
+    pub fn parse(text: &str, file: &str) -> Result<Self, BaselineError> {
+        let baseline: Baseline =
+            serde_json::from_str(text).map_err(|e| BaselineError::Invalid {
+                file: file.to_string(),
+                reason: e.to_string(),
+            })?;
+        if baseline.version != FORMAT_VERSION {
+            return Err(BaselineError::Invalid {
+                file: file.to_string(),
+                reason: format!(
+                    "format version {} (this bcpcheck reads version {FORMAT_VERSION})",
+                    baseline.version
+                ),
+            });
+        }
+        Ok(baseline)
+    }
+
+    /// Reads a baseline file.
+    pub fn load(path: &Path, file: &str) -> Result<Self, BaselineError> {
+        let text =
+            crate::document::read_text(path, file, MAX_SIZE).map_err(|e| BaselineError::Read {
+                file: file.to_string(),
+                reason: e.to_string(),
+            })?;
+        Self::parse(&text, file)
+    }
+
+    /// Marks every finding whose fingerprint is in the baseline (and that is not waived) as baselined.
+    pub fn apply(&self, files: &mut [FileReport], file: &str) -> Applied {
+        let known: BTreeSet<&str> = self
+            .findings
+            .iter()
+            .map(|e| e.fingerprint.as_str())
+            .collect();
+        let mut baselined = 0;
+        for finding in files.iter_mut().flat_map(|f| f.findings.iter_mut()) {
+            if finding.waiver().is_some() {
+                continue;
+            }
+            if known.contains(finding.fingerprint.as_str()) {
+                finding.suppression = Some(Suppression::Baselined);
+                baselined += 1;
+            } else {
+                finding.suppression = None;
+            }
+        }
+        Applied {
+            file: file.to_string(),
+            entries: known.len(),
+            baselined,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn baselines_round_trip_and_refuse_other_json() {
+        let baseline = Baseline {
+            version: FORMAT_VERSION,
+            findings: vec![Entry {
+                fingerprint: "abc".into(),
+                policy: "P-1".into(),
+                file: "a.yaml".into(),
+                path: "x".into(),
+            }],
+        };
+        let text = baseline.to_json();
+        assert_eq!(Baseline::parse(&text, "b.json").unwrap(), baseline);
+        assert!(Baseline::parse("{\"findings\": []}", "b.json").is_err());
+        assert!(Baseline::parse("{\"version\": 9, \"findings\": []}", "b.json").is_err());
+    }
+}

@@ -1,0 +1,288 @@
+//! `--format html`: the auditor's evidence report as one self-contained HTML file (inline CSS, no
+//! scripts, printable). Written with `maud`, which escapes every spliced value.
+
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+use super::evidence::{self, Evidence, PlanEvidence, PolicyRow};
+use super::status::Status;
+use super::text::split_code;
+use crate::finding::Finding;
+use crate::waiver::Exceptions;
+
+const CSS: &str = r#"
+:root { --fail: #b42318; --fail-bg: #fef3f2; --pass: #067647; --pass-bg: #ecfdf3;
+  --waive: #935f00; --waive-bg: #fffaeb; --na: #667085; --na-bg: #f2f4f7; --line: #d0d5dd; }
+* { box-sizing: border-box; }
+body { font: 14px/1.45 -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+  color: #101828; margin: 2rem auto; max-width: 75rem; padding: 0 1.5rem; }
+h1 { font-size: 1.6rem; margin: 0 0 1rem; }
+h2 { font-size: 1.25rem; margin: 2rem 0 .75rem; padding-bottom: .25rem; border-bottom: 2px solid var(--line); }
+table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
+th, td { border: 1px solid var(--line); padding: .3rem .5rem; text-align: left; vertical-align: top;
+  overflow-wrap: anywhere; }
+th { background: #f9fafb; font-weight: 600; }
+table.meta { width: auto; }
+table.meta th { width: 9rem; }
+code { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: #f2f4f7;
+  padding: 0 .2rem; border-radius: 3px; }
+.badge { display: inline-block; padding: 0 .45rem; border-radius: 999px; font-size: 12px; font-weight: 600;
+  white-space: nowrap; border: 1px solid currentColor; }
+.failed, .error { color: var(--fail); background: var(--fail-bg); }
+.passed { color: var(--pass); background: var(--pass-bg); }
+.waived, .baselined { color: var(--waive); background: var(--waive-bg); }
+.not-applicable { color: var(--na); background: var(--na-bg); }
+td.cell { text-align: center; }
+ul.findings { margin: 0; padding-left: 1.1rem; }
+.muted { color: #475467; }
+.sev-error { color: var(--fail); font-weight: 600; }
+.sev-warning { color: var(--waive); font-weight: 600; }
+@media print {
+  body { margin: 0; max-width: none; font-size: 11px; }
+  h2 { break-after: avoid; }
+  section.plan { break-before: page; }
+  tr { break-inside: avoid; }
+  thead { display: table-header-group; }
+  .badge { border-width: 1px; }
+}
+"#;
+
+fn css_class(status: Status) -> &'static str {
+    match status {
+        Status::NotApplicable => "not-applicable",
+        Status::Passed => "passed",
+        Status::Waived => "waived",
+        Status::Baselined => "baselined",
+        Status::Failed => "failed",
+        Status::Error => "error",
+    }
+}
+
+fn badge(status: Status) -> Markup {
+    html! { span class={ "badge " (css_class(status)) } { (status.as_str()) } }
+}
+
+/// Policy text with its `code spans` shown as code; everything escaped.
+fn rich(text: &str) -> Markup {
+    html! {
+        @for (is_code, part) in split_code(text) {
+            @if is_code { code { (part) } } @else { (part) }
+        }
+    }
+}
+
+fn finding_item(f: &Finding) -> Markup {
+    let path = f.target.to_string();
+    html! {
+        li {
+            "line " (f.start.line) ":" (f.start.column)
+            @if !path.is_empty() { " at " code { (path) } }
+            ": " (f.message)
+            @if let Some(w) = evidence::waiver_text(f) {
+                br; span class="muted" { "waived: " (w) }
+            } @else if f.is_baselined() {
+                " " span class="muted" { "(baselined)" }
+            }
+        }
+    }
+}
+
+fn header(e: &Evidence<'_>) -> Markup {
+    html! {
+        h1 { "bcpcheck evidence report" }
+        table class="meta" {
+            tr { th { "As of" } td { (e.as_of) } }
+            tr { th { "bcpcheck" } td { (e.version) } }
+            tr { th { "Policy set" } td { code { (e.digest) } " (" (e.policies) " policies)" } }
+            tr { th { "Exceptions" } td { (e.exceptions_source) } }
+            @if let Some(baseline) = &e.baseline { tr { th { "Baseline" } td { (baseline) } } }
+            tr { th { "Result" } td { (e.summary) } }
+            tr { th { "Plans" } td { (e.plans.len()) } }
+        }
+    }
+}
+
+fn plan_list(e: &Evidence<'_>) -> Markup {
+    html! {
+        h2 { "Plans" }
+        table {
+            thead { tr { th { "plan" } th { "documents" } th { "failed" } th { "waived" } th { "baselined" }
+                th { "passed" } th { "not applicable" } } }
+            tbody {
+                @for plan in &e.plans {
+                    tr {
+                        td { a href={ "#plan-" (anchor(plan.name)) } { code { (plan.name) } } }
+                        @if let Some(err) = &plan.load_error {
+                            td colspan="6" { span class="badge error" { "not checked" } " " (err) }
+                        } @else {
+                            td { (plan.documents) }
+                            td { (plan.count(Status::Failed) + plan.count(Status::Error)) }
+                            td { (plan.count(Status::Waived)) }
+                            td { (plan.count(Status::Baselined)) }
+                            td { (plan.count(Status::Passed)) }
+                            td { (plan.count(Status::NotApplicable)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A fragment id for a plan: its name with everything but ASCII letters and digits as `-`.
+fn anchor(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect()
+}
+
+fn matrix(e: &Evidence<'_>) -> Markup {
+    html! {
+        h2 { "Compliance matrix" }
+        @if e.matrix.is_empty() {
+            p { "No policy of this run cites a standard clause." }
+        } @else {
+            table {
+                thead { tr {
+                    th { "clause" } th { "policies" }
+                    @for plan in &e.plans { th { code { (plan.name) } } }
+                } }
+                tbody {
+                    @for row in &e.matrix {
+                        tr {
+                            td { (row.clause) }
+                            td { @for (i, id) in row.policies.iter().enumerate() {
+                                @if i > 0 { ", " } code { (id) } } }
+                            @for cell in &row.cells { td class="cell" { (badge(*cell)) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn policy_row(row: &PolicyRow<'_>) -> Markup {
+    let severity = row.policy.severity.as_str();
+    html! {
+        tr {
+            td { code { (row.policy.id) } }
+            td class={ "sev-" (severity) } { (severity) }
+            td { (rich(&row.policy.title)) }
+            td { (badge(row.status)) }
+            td {
+                @if !row.findings.is_empty() || !row.errors.is_empty() {
+                    ul class="findings" {
+                        @for f in &row.findings { (finding_item(f)) }
+                        @for err in &row.errors { li { "evaluation failed: " (err) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn plan_section(plan: &PlanEvidence<'_>) -> Markup {
+    html! {
+        section class="plan" id={ "plan-" (anchor(plan.name)) } {
+            h2 { "Plan " code { (plan.name) } }
+            @if let Some(err) = &plan.load_error {
+                p { span class="badge error" { "not checked" } " " (err) }
+            } @else {
+                table {
+                    thead { tr { th { "policy" } th { "severity" } th { "title" } th { "outcome" } th { "details" } } }
+                    tbody { @for row in &plan.rows { (policy_row(row)) } }
+                }
+            }
+        }
+    }
+}
+
+fn exceptions(e: &Evidence<'_>, ex: &Exceptions) -> Markup {
+    html! {
+        h2 { "Exceptions" }
+        p { "Source: " (e.exceptions_source) "." }
+        @if !ex.entries.is_empty() {
+            table {
+                thead { tr { th { "policy" } th { "files" } th { "path" } th { "justification" } th { "owner" }
+                    th { "approved by" } th { "ticket" } th { "expires" } th { "status" } th { "waived" } } }
+                tbody {
+                    @for entry in &ex.entries {
+                        @let x = &entry.exception;
+                        tr {
+                            td { code { (x.policy) } }
+                            td { @for f in &x.files { code { (f) } " " } }
+                            td { @if let Some(p) = &x.path { code { (p.to_string()) } } }
+                            td { (x.justification) }
+                            td { (x.owner) }
+                            td { (x.approved_by) }
+                            td { (x.ticket.as_deref().unwrap_or("")) }
+                            td { (x.expires) }
+                            td { (entry.status.as_str()) }
+                            td { (entry.matched) }
+                        }
+                    }
+                }
+            }
+        }
+        @if !ex.inline.is_empty() {
+            p { "Inline comments:" }
+            table {
+                thead { tr { th { "plan" } th { "line" } th { "policies" } th { "reason" } th { "status" } th { "waived" } } }
+                tbody {
+                    @for entry in &ex.inline {
+                        tr {
+                            td { code { (entry.file) } }
+                            td { (entry.directive.line) }
+                            td { (entry.directive.policies.join(", ")) }
+                            td { (entry.directive.reason) }
+                            td { (entry.status.as_str()) }
+                            td { (entry.matched) }
+                        }
+                    }
+                }
+            }
+        }
+        @if ex.entries.is_empty() && ex.inline.is_empty() { p { "None." } }
+    }
+}
+
+fn problems(e: &Evidence<'_>) -> Markup {
+    html! {
+        @if !(e.problems.is_empty() && e.notices.is_empty() && e.skipped.is_empty()) {
+            h2 { "Problems and notes" }
+            ul {
+                @for p in &e.problems { li { span class="badge error" { "error" } " " code { (p.code) } ": " (p.message) } }
+                @for n in &e.notices { li { span class="badge waived" { "warning" } " " code { (n.code) } ": " (n.message) } }
+                @for (file, reason) in &e.skipped { li { "skipped " code { (file) } ": " (reason) } }
+            }
+        }
+    }
+}
+
+/// Renders the evidence report as one HTML document.
+pub fn render(report: &crate::check::Report) -> String {
+    let e = evidence::gather(report);
+    let page = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="generator" content={ "bcpcheck " (e.version) };
+                title { "bcpcheck evidence report, as of " (e.as_of) }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                (header(&e))
+                (plan_list(&e))
+                (matrix(&e))
+                @for plan in &e.plans { (plan_section(plan)) }
+                (exceptions(&e, e.exceptions))
+                (problems(&e))
+            }
+        }
+    };
+    let mut text = page.into_string();
+    text.push('\n');
+    text
+}
