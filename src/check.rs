@@ -87,6 +87,8 @@ pub struct Report {
     pub fail_on: FailOn,
     /// The repository root: report URIs are relative to it.
     pub root: PathBuf,
+    /// The working directory: file names as shown are relative to it.
+    pub cwd: PathBuf,
     /// Exceptions and what they waived.
     pub exceptions: Exceptions,
     /// The baseline applied, if any.
@@ -115,6 +117,11 @@ impl Report {
         self.findings()
             .filter(|f| f.is_active() && f.severity == severity)
             .count()
+    }
+
+    /// A file shown as `name` (relative to the working directory), relative to the repository root.
+    pub fn repo_path(&self, name: &str) -> String {
+        discover::display(&self.cwd.join(name), &self.root)
     }
 
     /// Findings waived by an exception.
@@ -411,6 +418,7 @@ pub fn run(options: &CheckOptions, cwd: &Path) -> Result<Report, RunError> {
         elapsed: Duration::ZERO,
         fail_on: options.fail_on.or(config.fail_on).unwrap_or(FailOn::Error),
         root: root_dir,
+        cwd: cwd.to_path_buf(),
         exceptions,
         baseline: None,
         baseline_errors: Vec::new(),

@@ -119,13 +119,7 @@ fn diagnostic_annotation(
     let flat = flatten(diag);
     let mut properties = Vec::new();
     if let Some(file) = &flat.file {
-        let path = report
-            .files
-            .iter()
-            .find(|f| &f.name == file)
-            .map(|f| repo_path(&f.path, report))
-            .unwrap_or_else(|| file.clone());
-        properties.push(("file", path));
+        properties.push(("file", report.repo_path(file)));
         if let Some(line) = flat.line {
             properties.push(("line", line.to_string()));
         }
@@ -232,16 +226,18 @@ pub fn step_summary(report: &Report) -> String {
         report.as_of.format("%Y-%m-%d"),
         report.policy_set.digest
     ));
-    let problems = report.diagnostics().len() + report.notices().len();
-    if problems > 0 {
-        out.push_str(&format!("**{problems} problem(s)**\n\n"));
-        for diag in report.diagnostics().into_iter().chain(
-            report
-                .notices()
-                .iter()
-                .map(|d| d as &dyn miette::Diagnostic),
-        ) {
+    let problems = report.diagnostics();
+    if !problems.is_empty() {
+        out.push_str("**Problems (exit code 2)**\n\n");
+        for diag in problems {
             out.push_str(&format!("- {}\n", cell(&flatten(diag).message)));
+        }
+        out.push('\n');
+    }
+    if !report.notices().is_empty() {
+        out.push_str("**Exceptions to review**\n\n");
+        for notice in report.notices() {
+            out.push_str(&format!("- {}\n", cell(&flatten(notice).message)));
         }
         out.push('\n');
     }

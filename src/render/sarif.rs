@@ -387,18 +387,10 @@ fn result(finding: &Finding, file: &FileReport, rule_index: usize, report: &Repo
 }
 
 fn notification(flat: FlatDiagnostic, level: &'static str, report: &Report) -> Notification {
-    let path_of = |name: &str| {
-        report
-            .files
-            .iter()
-            .find(|f| f.name == name)
-            .map(|f| f.path.clone())
-            .unwrap_or_else(|| report.root.join(name))
-    };
     let locations = match (&flat.file, flat.line) {
         (Some(file), Some(line)) => vec![Location {
             physical_location: PhysicalLocation {
-                artifact_location: artifact(&path_of(file), &report.root),
+                artifact_location: artifact(&report.cwd.join(file), &report.root),
                 region: Some(Region {
                     start_line: line,
                     start_column: flat.column.unwrap_or(1),
