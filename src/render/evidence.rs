@@ -150,6 +150,5 @@ pub fn waiver_text(finding: &Finding) -> Option<String> {
     if let Some(expires) = w.expires {
         parts.push(format!("expires {expires}"));
     }
-    parts.push(format!("({})", w.origin));
-    Some(parts.join("; "))
+    Some(format!("{} ({})", parts.join("; "), w.origin))
 }

@@ -7,7 +7,7 @@ use super::evidence::{self, Evidence, PlanEvidence, PolicyRow};
 use super::status::Status;
 use super::text::split_code;
 use crate::finding::Finding;
-use crate::waiver::Exceptions;
+use crate::waiver::{self, Exceptions};
 
 const CSS: &str = r#"
 :root { --fail: #b42318; --fail-bg: #fef3f2; --pass: #067647; --pass-bg: #ecfdf3;
@@ -19,13 +19,20 @@ h1 { font-size: 1.6rem; margin: 0 0 1rem; }
 h2 { font-size: 1.25rem; margin: 2rem 0 .75rem; padding-bottom: .25rem; border-bottom: 2px solid var(--line); }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
 th, td { border: 1px solid var(--line); padding: .3rem .5rem; text-align: left; vertical-align: top;
-  overflow-wrap: anywhere; }
+  overflow-wrap: break-word; }
+table.policies { table-layout: fixed; }
+table.policies col.id { width: 10.5rem; }
+table.policies col.sev { width: 5.5rem; }
+table.policies col.title { width: 28%; }
+table.policies col.outcome { width: 8.5rem; }
+.nowrap { white-space: nowrap; }
+p.counts { margin: -.25rem 0 .5rem; }
 th { background: #f9fafb; font-weight: 600; }
 table.meta { width: auto; }
 table.meta th { width: 9rem; }
-code { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: #f2f4f7;
+code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .88em; background: #f2f4f7;
   padding: 0 .2rem; border-radius: 3px; }
-.badge { display: inline-block; padding: 0 .45rem; border-radius: 999px; font-size: 12px; font-weight: 600;
+.badge { display: inline-block; padding: 0 .45rem; border-radius: 999px; font-size: .85em; font-weight: 600;
   white-space: nowrap; border: 1px solid currentColor; }
 .failed, .error { color: var(--fail); background: var(--fail-bg); }
 .passed { color: var(--pass); background: var(--pass-bg); }
@@ -37,7 +44,9 @@ ul.findings { margin: 0; padding-left: 1.1rem; }
 .sev-error { color: var(--fail); font-weight: 600; }
 .sev-warning { color: var(--waive); font-weight: 600; }
 @media print {
-  body { margin: 0; max-width: none; font-size: 11px; }
+  body { margin: 0; max-width: none; padding: 0; font-size: 10px; }
+  .nowrap { white-space: normal; }
+  td code { overflow-wrap: anywhere; }
   h2 { break-after: avoid; }
   section.plan { break-before: page; }
   tr { break-inside: avoid; }
@@ -165,8 +174,8 @@ fn policy_row(row: &PolicyRow<'_>) -> Markup {
     let severity = row.policy.severity.as_str();
     html! {
         tr {
-            td { code { (row.policy.id) } }
-            td class={ "sev-" (severity) } { (severity) }
+            td class="nowrap" { code { (row.policy.id) } }
+            td class={ "nowrap sev-" (severity) } { (severity) }
             td { (rich(&row.policy.title)) }
             td { (badge(row.status)) }
             td {
@@ -188,13 +197,32 @@ fn plan_section(plan: &PlanEvidence<'_>) -> Markup {
             @if let Some(err) = &plan.load_error {
                 p { span class="badge error" { "not checked" } " " (err) }
             } @else {
-                table {
+                p class="counts muted" {
+                    (plan.documents) " plan document(s); "
+                    (plan.count(Status::Failed) + plan.count(Status::Error)) " failed, "
+                    (plan.count(Status::Waived)) " waived, "
+                    (plan.count(Status::Baselined)) " baselined, "
+                    (plan.count(Status::Passed)) " passed, "
+                    (plan.count(Status::NotApplicable)) " not applicable"
+                }
+                table class="policies" {
+                    colgroup { col class="id"; col class="sev"; col class="title"; col class="outcome"; col; }
                     thead { tr { th { "policy" } th { "severity" } th { "title" } th { "outcome" } th { "details" } } }
                     tbody { @for row in &plan.rows { (policy_row(row)) } }
                 }
             }
         }
     }
+}
+
+fn exception_badge(status: waiver::Status) -> Markup {
+    let class = match status {
+        waiver::Status::InForce => "passed",
+        waiver::Status::Expired | waiver::Status::NoReason => "failed",
+        waiver::Status::Unused => "waived",
+        waiver::Status::NotInScope => "not-applicable",
+    };
+    html! { span class={ "badge " (class) } { (status.as_str()) } }
 }
 
 fn exceptions(e: &Evidence<'_>, ex: &Exceptions) -> Markup {
@@ -204,20 +232,20 @@ fn exceptions(e: &Evidence<'_>, ex: &Exceptions) -> Markup {
         @if !ex.entries.is_empty() {
             table {
                 thead { tr { th { "policy" } th { "files" } th { "path" } th { "justification" } th { "owner" }
-                    th { "approved by" } th { "ticket" } th { "expires" } th { "status" } th { "waived" } } }
+                    th { "approved by" } th { "ticket" } th { "expires" } th { "status" } th { "matched" } } }
                 tbody {
                     @for entry in &ex.entries {
                         @let x = &entry.exception;
                         tr {
-                            td { code { (x.policy) } }
+                            td class="nowrap" { code { (x.policy) } }
                             td { @for f in &x.files { code { (f) } " " } }
                             td { @if let Some(p) = &x.path { code { (p.to_string()) } } }
                             td { (x.justification) }
                             td { (x.owner) }
                             td { (x.approved_by) }
                             td { (x.ticket.as_deref().unwrap_or("")) }
-                            td { (x.expires) }
-                            td { (entry.status.as_str()) }
+                            td class="nowrap" { (x.expires) }
+                            td { (exception_badge(entry.status)) }
                             td { (entry.matched) }
                         }
                     }
@@ -227,7 +255,7 @@ fn exceptions(e: &Evidence<'_>, ex: &Exceptions) -> Markup {
         @if !ex.inline.is_empty() {
             p { "Inline comments:" }
             table {
-                thead { tr { th { "plan" } th { "line" } th { "policies" } th { "reason" } th { "status" } th { "waived" } } }
+                thead { tr { th { "plan" } th { "line" } th { "policies" } th { "reason" } th { "status" } th { "matched" } } }
                 tbody {
                     @for entry in &ex.inline {
                         tr {
@@ -235,7 +263,7 @@ fn exceptions(e: &Evidence<'_>, ex: &Exceptions) -> Markup {
                             td { (entry.directive.line) }
                             td { (entry.directive.policies.join(", ")) }
                             td { (entry.directive.reason) }
-                            td { (entry.status.as_str()) }
+                            td { (exception_badge(entry.status)) }
                             td { (entry.matched) }
                         }
                     }

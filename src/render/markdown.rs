@@ -150,7 +150,7 @@ fn exceptions(out: &mut String, e: &Evidence<'_>, ex: &Exceptions) {
     if !ex.entries.is_empty() {
         let _ = writeln!(
             out,
-            "| policy | files | path | justification | owner | approved by | ticket | expires | status | waived |\n|---|---|---|---|---|---|---|---|---|---|"
+            "| policy | files | path | justification | owner | approved by | ticket | expires | status | matched |\n|---|---|---|---|---|---|---|---|---|---|"
         );
         for entry in &ex.entries {
             let x = &entry.exception;
@@ -174,7 +174,7 @@ fn exceptions(out: &mut String, e: &Evidence<'_>, ex: &Exceptions) {
     if !ex.inline.is_empty() {
         let _ = writeln!(
             out,
-            "Inline comments:\n\n| plan | line | policies | reason | status | waived |\n|---|---|---|---|---|---|"
+            "Inline comments:\n\n| plan | line | policies | reason | status | matched |\n|---|---|---|---|---|---|"
         );
         for entry in &ex.inline {
             let d = &entry.directive;
