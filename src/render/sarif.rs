@@ -280,9 +280,19 @@ fn rule(policy: &Policy) -> Rule<'_> {
     if let Some(url) = &policy.url {
         help_markdown.push_str(&format!("\n\nMore: <{}>", url.replace(['<', '>', ' '], "")));
     }
-    let mut tags: Vec<&str> = policy.tags.iter().map(String::as_str).collect();
-    tags.extend(policy.pack.as_deref());
-    tags.extend(policy.references.iter().map(String::as_str));
+    // SARIF requires tags to be unique; a tag may repeat the pack name or a reference.
+    let mut tags: Vec<&str> = Vec::new();
+    let candidates = policy
+        .tags
+        .iter()
+        .map(String::as_str)
+        .chain(policy.pack.as_deref())
+        .chain(policy.references.iter().map(String::as_str));
+    for tag in candidates {
+        if !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
     Rule {
         id: &policy.id,
         name: pascal_case(&policy.title),
