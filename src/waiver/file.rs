@@ -223,9 +223,10 @@ fn entry(source: &SourceFile, node: &document::Node) -> Result<Exception, Vec<Fi
             }
         });
     if let Some(text) = &policy {
-        if !text
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
+        if text.is_empty()
+            || !text
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
         {
             errors.push(FieldError {
                 span: node.span,

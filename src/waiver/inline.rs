@@ -97,6 +97,8 @@ pub fn scan(documents: &[Document]) -> Directives {
                 if matches!(n.value, Value::Str(_)) {
                     scalars.push(n.span);
                 }
+                // A quoted key can hold `#` too.
+                scalars.extend(n.key_span);
             });
         }
         if let (Format::Markdown, Some(map)) = (&doc.format, doc.root.as_map()) {
