@@ -185,6 +185,7 @@ impl<'p> Engine<'p> {
                 policy,
                 doc,
                 match_path: &match_path,
+                root_dir: &self.root_dir,
             };
             match verdict {
                 Verdict::NotApplicable => {}
@@ -263,6 +264,7 @@ struct Site<'a> {
     policy: &'a Policy,
     doc: &'a Document,
     match_path: &'a [Segment],
+    root_dir: &'a Path,
 }
 
 impl Site<'_> {
@@ -287,8 +289,10 @@ impl Site<'_> {
         let location = self.doc.locate(&target);
         let file = self.doc.source.name.clone();
         let target = LogicalPath(target);
+        // Relative to the repository root, so runs from any directory agree.
+        let repository_path = document::discover::display(&self.doc.source.path, self.root_dir);
         Finding {
-            fingerprint: fingerprint(&self.policy.id, &file, &target),
+            fingerprint: fingerprint(&self.policy.id, &repository_path, &target),
             policy: self.policy.id.clone(),
             severity: self.policy.severity,
             title: self.policy.title.clone(),
