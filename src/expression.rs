@@ -24,6 +24,9 @@ pub const ROOT_VARIABLES: &[&str] = &["self", "doc", "file", "now", "params", "v
 #[derive(Clone)]
 pub struct Runtime {
     env: Arc<Env>,
+    /// Programs by source text: policies repeat expressions (the cross-reference id lists, the
+    /// criticality preconditions), and parsing dominates start-up.
+    compiled: Arc<std::sync::Mutex<HashMap<String, Arc<Compiled>>>>,
 }
 
 impl Default for Runtime {
@@ -40,11 +43,30 @@ impl Runtime {
         let _ = env.add_extension(cel::extensions::strings);
         let _ = env.add_extension(cel::extensions::lists);
         add_functions(&mut env);
-        Runtime { env: Arc::new(env) }
+        Runtime {
+            env: Arc::new(env),
+            compiled: Arc::default(),
+        }
     }
 
-    /// Compiles one expression, and analyses which names and fields it reads.
-    pub fn compile(&self, text: &str) -> Result<Compiled, CompileError> {
+    /// Compiles one expression (once per distinct text), and analyses which names and fields it reads.
+    pub fn compile(&self, text: &str) -> Result<Arc<Compiled>, CompileError> {
+        let cached = self
+            .compiled
+            .lock()
+            .ok()
+            .and_then(|cache| cache.get(text).cloned());
+        if let Some(compiled) = cached {
+            return Ok(compiled);
+        }
+        let compiled = Arc::new(self.compile_uncached(text)?);
+        if let Ok(mut cache) = self.compiled.lock() {
+            cache.insert(text.to_string(), compiled.clone());
+        }
+        Ok(compiled)
+    }
+
+    fn compile_uncached(&self, text: &str) -> Result<Compiled, CompileError> {
         let program = self.env.compile(text).map_err(|errors| {
             let first = errors.errors.first();
             CompileError {

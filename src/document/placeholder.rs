@@ -13,39 +13,57 @@ use regex::Regex;
 use super::source::SourceFile;
 use super::tree::{LogicalPath, Node, Segment, Span, Value};
 
+// ASCII word boundaries (`(?-u:\b)`) keep the regex on its fast automaton; the vocabulary is ASCII.
 static VOCABULARY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)
-        \b(?:TBD|TBC|TODO|FIXME|XXX)\b
-        | <[^<>\n]*\b(?:insert|add|placeholder)\b[^<>\n]*>
-        | \[[^\[\]\n]*\b(?:insert|add|placeholder)\b[^\[\]\n]*\]
-        | \blorem\s+ipsum\b
-        | \bsample\s+text\b
-        | \bheading\s+[1-6]\b",
+        (?-u:\b)(?:TBD|TBC|TODO|FIXME|XXX)(?-u:\b)
+        | <[^<>\n]*(?-u:\b)(?:insert|add|placeholder)(?-u:\b)[^<>\n]*>
+        | \[[^\[\]\n]*(?-u:\b)(?:insert|add|placeholder)(?-u:\b)[^\[\]\n]*\]
+        | (?-u:\b)lorem\s+ipsum(?-u:\b)
+        | (?-u:\b)sample\s+text(?-u:\b)
+        | (?-u:\b)heading\s+[1-6](?-u:\b)",
     )
     .expect("the placeholder vocabulary is a valid regex")
 });
 
-static WORD: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b[\p{L}]{3,}\b").expect("the word pattern is a valid regex"));
-
 /// Byte ranges of every placeholder in `text`, in order.
 pub fn find(text: &str) -> Vec<Range<usize>> {
     let mut found: Vec<Range<usize>> = VOCABULARY.find_iter(text).map(|m| m.range()).collect();
-    let mut previous: Option<regex::Match> = None;
-    for word in WORD.find_iter(text) {
-        if let Some(prev) = previous {
-            let between = &text[prev.end()..word.start()];
-            if between.chars().all(|c| c == ' ' || c == '\t')
-                && prev.as_str().eq_ignore_ascii_case(word.as_str())
-            {
-                found.push(prev.start()..word.end());
-            }
-        }
-        previous = Some(word);
-    }
+    found.extend(repeated_words(text));
     found.sort_by_key(|r| r.start);
     found
+}
+
+/// A word of three or more letters written twice in a row, separated only by spaces or tabs.
+fn repeated_words(text: &str) -> Vec<Range<usize>> {
+    let mut words: Vec<Range<usize>> = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        match (c.is_alphabetic(), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                words.push(s..i);
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        words.push(s..text.len());
+    }
+    words
+        .windows(2)
+        .filter(|pair| {
+            let (a, b) = (&text[pair[0].clone()], &text[pair[1].clone()]);
+            let between = &text[pair[0].end..pair[1].start];
+            a.chars().count() >= 3
+                && !between.is_empty()
+                && between.bytes().all(|c| c == b' ' || c == b'\t')
+                && a.to_lowercase() == b.to_lowercase()
+        })
+        .map(|pair| pair[0].start..pair[1].end)
+        .collect()
 }
 
 /// True when `text` holds any placeholder.

@@ -173,7 +173,7 @@ impl<'p> Engine<'p> {
                 .variables
                 .iter()
                 .filter(|v| !v.per_match)
-                .map(|v| (v.name.as_str(), &v.expr.compiled)),
+                .map(|v| (v.name.as_str(), &*v.expr.compiled)),
         );
         for (match_path, _) in matches {
             let Some(this) = scope.at(&match_path) else {

@@ -61,7 +61,7 @@ impl fmt::Display for Severity {
 #[derive(Debug)]
 pub struct PolicyExpr {
     /// The compiled program and what it reads.
-    pub compiled: Compiled,
+    pub compiled: Arc<Compiled>,
     /// The YAML value holding the expression.
     pub span: Span,
 }
@@ -72,7 +72,7 @@ pub struct PolicyExpr {
 pub struct MessageExpr {
     /// The expression text.
     pub text: String,
-    compiled: std::sync::OnceLock<Option<Compiled>>,
+    compiled: std::sync::OnceLock<Option<Arc<Compiled>>>,
 }
 
 impl MessageExpr {
@@ -80,7 +80,7 @@ impl MessageExpr {
     pub fn get(&self, runtime: &Runtime) -> Option<&Compiled> {
         self.compiled
             .get_or_init(|| runtime.compile(&self.text).ok())
-            .as_ref()
+            .as_deref()
     }
 }
 
