@@ -29,7 +29,11 @@ static VOCABULARY: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Byte ranges of every placeholder in `text`, in order.
 pub fn find(text: &str) -> Vec<Range<usize>> {
-    let mut found: Vec<Range<usize>> = VOCABULARY.find_iter(text).map(|m| m.range()).collect();
+    let mut found: Vec<Range<usize>> = if VOCABULARY.is_match(text) {
+        VOCABULARY.find_iter(text).map(|m| m.range()).collect()
+    } else {
+        Vec::new()
+    };
     found.extend(repeated_words(text));
     found.sort_by_key(|r| r.start);
     found
@@ -37,33 +41,35 @@ pub fn find(text: &str) -> Vec<Range<usize>> {
 
 /// A word of three or more letters written twice in a row, separated only by spaces or tabs.
 fn repeated_words(text: &str) -> Vec<Range<usize>> {
-    let mut words: Vec<Range<usize>> = Vec::new();
+    let mut found = Vec::new();
+    let mut previous: Option<Range<usize>> = None;
     let mut start = None;
-    for (i, c) in text.char_indices() {
-        match (c.is_alphabetic(), start) {
+    // A sentinel space after the text closes the last word.
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        match (c.is_alphabetic() && i < text.len(), start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
-                words.push(s..i);
+                let word = s..i;
+                if let Some(prev) = previous.take() {
+                    let between = &text[prev.end..word.start];
+                    if !between.is_empty()
+                        && between.bytes().all(|c| c == b' ' || c == b'\t')
+                        && text[prev.clone()].chars().count() >= 3
+                        && text[prev.clone()].to_lowercase() == text[word.clone()].to_lowercase()
+                    {
+                        found.push(prev.start..word.end);
+                    }
+                }
+                previous = Some(word);
                 start = None;
             }
             _ => {}
         }
     }
-    if let Some(s) = start {
-        words.push(s..text.len());
-    }
-    words
-        .windows(2)
-        .filter(|pair| {
-            let (a, b) = (&text[pair[0].clone()], &text[pair[1].clone()]);
-            let between = &text[pair[0].end..pair[1].start];
-            a.chars().count() >= 3
-                && !between.is_empty()
-                && between.bytes().all(|c| c == b' ' || c == b'\t')
-                && a.to_lowercase() == b.to_lowercase()
-        })
-        .map(|pair| pair[0].start..pair[1].end)
-        .collect()
+    found
 }
 
 /// True when `text` holds any placeholder.
@@ -82,20 +88,27 @@ pub fn in_data(data: &Node, source: &SourceFile) -> Vec<Node> {
     records
 }
 
+/// A step of the path being walked, borrowed from the tree: a key is copied only for a hit.
+#[derive(Clone, Copy)]
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
 /// Depth first, in source order, with one path stack (nesting is capped by the YAML loader).
-fn collect(node: &Node, path: &mut Vec<Segment>, source: &SourceFile, out: &mut Vec<Node>) {
+fn collect<'a>(node: &'a Node, path: &mut Vec<Step<'a>>, source: &SourceFile, out: &mut Vec<Node>) {
     match &node.value {
         Value::Str(text) => records_for(text, node.span, path, source, out),
         Value::Map(map) => {
             for (key, child) in &map.entries {
-                path.push(Segment::Key(key.clone()));
+                path.push(Step::Key(key));
                 collect(child, path, source, out);
                 path.pop();
             }
         }
         Value::Seq(items) => {
             for (index, child) in items.iter().enumerate() {
-                path.push(Segment::Index(index));
+                path.push(Step::Index(index));
                 collect(child, path, source, out);
                 path.pop();
             }
@@ -104,10 +117,29 @@ fn collect(node: &Node, path: &mut Vec<Segment>, source: &SourceFile, out: &mut 
     }
 }
 
-fn records_for(text: &str, span: Span, path: &[Segment], source: &SourceFile, out: &mut Vec<Node>) {
+fn records_for(
+    text: &str,
+    span: Span,
+    path: &[Step<'_>],
+    source: &SourceFile,
+    out: &mut Vec<Node>,
+) {
+    let hits = find(text);
+    if hits.is_empty() {
+        return;
+    }
+    let logical = LogicalPath(
+        path.iter()
+            .map(|step| match step {
+                Step::Key(k) => Segment::Key(k.to_string()),
+                Step::Index(i) => Segment::Index(*i),
+            })
+            .collect(),
+    )
+    .to_string();
     let written = source.text.get(span.start..span.end).unwrap_or("");
     let mut cursor = 0;
-    for hit in find(text) {
+    for hit in hits {
         let found = &text[hit];
         // Where the placeholder is written: exact for plain scalars, searched for in quoted or block ones.
         let offset = match written.get(cursor..).and_then(|rest| rest.find(found)) {
@@ -123,7 +155,7 @@ fn records_for(text: &str, span: Span, path: &[Segment], source: &SourceFile, ou
             vec![
                 ("text", Value::Str(found.to_string())),
                 ("line", Value::Int(line)),
-                ("path", Value::Str(LogicalPath(path.to_vec()).to_string())),
+                ("path", Value::Str(logical.clone())),
             ],
         ));
     }
