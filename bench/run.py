@@ -72,7 +72,9 @@ def engines(bin_path):
         "spectral": Engine("Spectral", lambda c, o: [spectral, "lint", "-q", "-r",
                                                      os.path.join(BENCH, "peers", "spectral", "ruleset.yaml"),
                                                      "-f", "json", "-o", o, os.path.join(c, "*.yaml")],
-                           stdout=False, env={"BCP_AS_OF": AS_OF}, ok_codes=(0, 1), exe=spectral, install=setup),
+                           # Spectral holds every parsed document: 10,000 plans exceed node's default ~4 GB heap
+                           stdout=False, env={"BCP_AS_OF": AS_OF, "NODE_OPTIONS": "--max-old-space-size=16384"},
+                           ok_codes=(0, 1), exe=spectral, install=setup),
     }
 
 
@@ -202,6 +204,7 @@ def main(argv=None):
     ap.add_argument("--no-all-packs", action="store_true", help="skip the bcpcheck all-packs rows")
     ap.add_argument("--bin", default=os.path.join(ROOT, "target", "release", "bcpcheck"))
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--label", help="what the binary is, for the header (default: last engine commit in git)")
     ap.add_argument("--quick", action="store_true",
                     help="N=10, bcpcheck only, exit 1 unless its findings equal the ground truth (CI)")
     args = ap.parse_args(argv)
@@ -237,6 +240,8 @@ def main(argv=None):
         if p not in eng:
             ap.error(f"unknown peer {p}")
     info = machine_info(args.bin)
+    if args.label:
+        info["git"] = args.label
     results = {"machine": info, "as_of": AS_OF, "seed": args.seed, "rows": [], "scaling": [], "skipped": []}
     print(f"bench: {info['date']}, {info['cpu']}, {info['cores']} cores, load {info['load_at_start']:.2f}",
           file=sys.stderr)
@@ -260,7 +265,12 @@ def main(argv=None):
                 results["skipped"].append(f"{e.name}: not installed ({e.exe}); run `{e.install}`")
                 continue
             print(f"  {e.name} on {n} plans ...", file=sys.stderr, flush=True)
-            r = measure(e, corpus, runs_for(key, n), f"{key}-{n}", warmup=key.startswith("bcpcheck"))
+            try:
+                r = measure(e, corpus, runs_for(key, n), f"{key}-{n}", warmup=key.startswith("bcpcheck"))
+            except RuntimeError as err:  # keep going: a peer that fails is a result too
+                print(f"    FAILED: {str(err)[:300]}", file=sys.stderr, flush=True)
+                results["skipped"].append(f"{e.name} on {n:,} plans failed: {str(err).splitlines()[0]}")
+                continue
             fmt = "bcpcheck" if key.startswith("bcpcheck") else ("spectral" if key == "spectral" else "jsonl")
             s = scorer.score(gt, r["findings_file"], fmt)
             r.update(key=key, n=n, mb=size / 1e6, recall=s["recall"], precision=s["precision"],
@@ -270,6 +280,7 @@ def main(argv=None):
             if key == "bcpcheck":
                 base[n] = (r["wall"], r["cpu"])
             results["rows"].append(r)
+            save(results)
             print(f"    {fmt_s(r['wall'])} (CPU {fmt_s(r['cpu'])}), {r['rss_mb']:.0f} MB, recall {s['recall']:.3f} precision "
                   f"{s['precision']:.3f}", file=sys.stderr, flush=True)
 
@@ -279,15 +290,20 @@ def main(argv=None):
             r = measure(eng[key], corpus, args.runs or 3, f"{key}-p{k}", warmup=True)
             r.update(key=key, processes=k, kb=corpus_bytes(corpus) / 1e3)
             results["scaling"].append(r)
+            save(results)
 
     md = render(results, base)
     print(md)
-    os.makedirs(OUT, exist_ok=True)
-    with open(os.path.join(OUT, "results.json"), "w") as f:
-        json.dump(results, f, indent=1, default=str)
+    save(results)
     with open(os.path.join(OUT, "results.md"), "w") as f:
         f.write(md)
     return 0
+
+
+def save(results):
+    os.makedirs(OUT, exist_ok=True)
+    with open(os.path.join(OUT, "results.json"), "w") as f:
+        json.dump(results, f, indent=1, default=str)
 
 
 def render(results, base):
