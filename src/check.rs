@@ -391,8 +391,9 @@ pub fn run(options: &CheckOptions, cwd: &Path) -> Result<Report, RunError> {
             let load_options = LoadOptions {
                 max_file_size,
                 markdown_is_plan: !config.plans.is_empty() && is_configured_plan(&candidate.path),
+                root: None,
             };
-            check_file(&engine, candidate, load_options, scan_directives)
+            check_file(&engine, candidate, &load_options, scan_directives)
         })
         .collect();
 
@@ -439,7 +440,7 @@ pub fn run(options: &CheckOptions, cwd: &Path) -> Result<Report, RunError> {
 fn check_file(
     engine: &Engine<'_>,
     candidate: &Candidate,
-    options: LoadOptions,
+    options: &LoadOptions,
     scan_directives: bool,
 ) -> FileReport {
     let mut report = FileReport {

@@ -17,5 +17,6 @@ pub mod finding;
 pub mod output;
 pub mod policy;
 pub mod render;
+pub mod sanitize;
 pub mod testing;
 pub mod waiver;

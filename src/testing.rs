@@ -317,7 +317,7 @@ fn run_case(
         markdown_is_plan: true,
         ..LoadOptions::default()
     };
-    let loaded = match document::load(&case.plan, &case.plan_name, options) {
+    let loaded = match document::load(&case.plan, &case.plan_name, &options) {
         Ok(loaded) if !loaded.documents.is_empty() => loaded,
         Ok(_) => {
             result

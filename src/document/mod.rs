@@ -4,18 +4,18 @@ pub mod discover;
 pub mod markdown;
 pub mod object;
 pub mod placeholder;
+pub mod read;
 pub mod source;
 pub mod tree;
 pub mod yaml;
 
-use std::fs;
-use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use thiserror::Error;
 
+pub use read::{confine, read_text};
 pub use source::{LineCol, SourceFile};
 pub use tree::{LogicalPath, Mapping, Node, Segment, Span, Value};
 
@@ -123,12 +123,14 @@ pub struct Loaded {
 }
 
 /// How to load files.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct LoadOptions {
     /// Refuse files larger than this many bytes.
     pub max_file_size: u64,
     /// Treat a Markdown file without `kind` as a `ContinuityPlan` (the config's plan globs say so).
     pub markdown_is_plan: bool,
+    /// The repository root: a plan inside it is not read through a symbolic link leading out.
+    pub root: Option<Arc<Path>>,
 }
 
 impl Default for LoadOptions {
@@ -136,6 +138,7 @@ impl Default for LoadOptions {
         LoadOptions {
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             markdown_is_plan: false,
+            root: None,
         }
     }
 }
@@ -193,6 +196,42 @@ pub enum LoadError {
         /// The first invalid byte.
         #[label("invalid byte here")]
         at: SourceSpan,
+    },
+    /// Text in an encoding bcpcheck does not read, or broken UTF-16.
+    #[error("{file}: {problem}")]
+    #[diagnostic(
+        code(bcpcheck::encoding),
+        help("save the file as UTF-8 (UTF-16 is read when it starts with a byte-order mark)")
+    )]
+    Encoding {
+        /// File as shown.
+        file: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A NUL byte: a binary file, or UTF-16 without a byte-order mark.
+    #[error("{file}: a binary file, not text (NUL byte at offset {offset})")]
+    #[diagnostic(
+        code(bcpcheck::binary),
+        help("plans are UTF-8 text; UTF-16 is read only with a byte-order mark")
+    )]
+    Binary {
+        /// File as shown.
+        file: String,
+        /// The first NUL byte.
+        offset: usize,
+    },
+    /// A symbolic link loop, a broken link, or a link leading outside the repository.
+    #[error("{file}: {problem}")]
+    #[diagnostic(
+        code(bcpcheck::link),
+        help("bcpcheck reads plans only inside the repository: replace the link with the file, or point it at a file inside the repository")
+    )]
+    Link {
+        /// File as shown.
+        file: String,
+        /// What is wrong.
+        problem: String,
     },
     /// Nothing but whitespace and comments.
     #[error("{file}: empty file: no YAML document")]
@@ -294,15 +333,18 @@ impl LoadError {
             | LoadError::NotAFile { file, .. }
             | LoadError::TooLarge { file, .. }
             | LoadError::NotUtf8 { file, .. }
+            | LoadError::Encoding { file, .. }
+            | LoadError::Binary { file, .. }
+            | LoadError::Link { file, .. }
             | LoadError::Empty { file } => file,
             LoadError::Spanned(e) => &e.file,
         }
     }
 }
 
-/// A miette source for `source`.
+/// A miette source for `source`, safe to print: control characters are masked.
 pub fn named(source: &SourceFile) -> NamedSource<Arc<str>> {
-    NamedSource::new(source.name.clone(), source.text.clone()).with_language("yaml")
+    NamedSource::new(source.name.clone(), source.display.clone()).with_language("yaml")
 }
 
 /// Our span as miette's.
@@ -310,67 +352,27 @@ pub fn to_source_span(span: Span) -> SourceSpan {
     SourceSpan::new(span.start.into(), span.len())
 }
 
-/// Reads a file as UTF-8 text within the size limit, refusing anything that is not a regular file.
-pub fn read_text(path: &Path, name: &str, max_size: u64) -> Result<String, LoadError> {
-    let read_err = |e: std::io::Error| LoadError::Read {
-        file: name.to_string(),
-        reason: e.to_string(),
+/// Reads and parses one plan file.
+pub fn load(path: &Path, name: &str, options: &LoadOptions) -> Result<Loaded, LoadError> {
+    let format = Format::of(path).unwrap_or(Format::Yaml);
+    let real = match &options.root {
+        Some(root) => confine(path, name, root)?,
+        None => path.to_path_buf(),
     };
-    // Checked before opening: opening a FIFO would block.
-    let meta = fs::metadata(path).map_err(read_err)?;
-    let kind = meta.file_type();
-    if !kind.is_file() {
-        let what = if kind.is_dir() {
-            "a directory"
-        } else if kind.is_symlink() {
-            "a symbolic link"
-        } else {
-            "a special file"
-        };
-        return Err(LoadError::NotAFile {
-            file: name.to_string(),
-            what,
-        });
-    }
-    if meta.len() > max_size {
-        return Err(LoadError::TooLarge {
-            file: name.to_string(),
-            size: meta.len(),
-            limit: max_size,
-        });
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    fs::File::open(path)
-        .map_err(read_err)?
-        .take(max_size + 1)
-        .read_to_end(&mut bytes)
-        .map_err(read_err)?;
-    if bytes.len() as u64 > max_size {
-        return Err(LoadError::TooLarge {
-            file: name.to_string(),
-            size: bytes.len() as u64,
-            limit: max_size,
-        });
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        let at = e.utf8_error().valid_up_to();
-        let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-        LoadError::NotUtf8 {
-            file: name.to_string(),
-            src: NamedSource::new(name, text),
-            at: SourceSpan::new(at.into(), 1),
-        }
-    })
+    let text = read_text(&real, name, options.max_file_size)?;
+    let source = Arc::new(SourceFile::new(name.to_string(), path.to_path_buf(), text));
+    load_source(source, format, options.markdown_is_plan)
 }
 
-/// Reads and parses one plan file.
-pub fn load(path: &Path, name: &str, options: LoadOptions) -> Result<Loaded, LoadError> {
-    let format = Format::of(path).unwrap_or(Format::Yaml);
-    let text = read_text(path, name, options.max_file_size)?;
-    let source = Arc::new(SourceFile::new(name.to_string(), path.to_path_buf(), text));
+/// Parses a plan already read: the documents of a YAML stream, or a Markdown plan.
+pub fn load_source(
+    source: Arc<SourceFile>,
+    format: Format,
+    markdown_is_plan: bool,
+) -> Result<Loaded, LoadError> {
     match format {
         Format::Yaml => load_yaml(source),
-        Format::Markdown => load_markdown(source, options.markdown_is_plan),
+        Format::Markdown => load_markdown(source, markdown_is_plan),
     }
 }
 

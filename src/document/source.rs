@@ -1,5 +1,6 @@
 //! Source text of one file and the conversions between byte offsets, characters and line:column.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -14,6 +15,9 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// The whole text.
     pub text: Arc<str>,
+    /// The text as shown in source snippets: control characters masked, same byte offsets. The
+    /// same allocation as `text` when there is nothing to mask.
+    pub display: Arc<str>,
     line_starts: Vec<usize>,
 }
 
@@ -32,10 +36,15 @@ impl SourceFile {
         let text: Arc<str> = text.into();
         let mut line_starts = vec![0];
         line_starts.extend(memchr_newlines(&text));
+        let display = match crate::sanitize::mask_controls(&text) {
+            Cow::Borrowed(_) => text.clone(),
+            Cow::Owned(masked) => masked.into(),
+        };
         SourceFile {
             name,
             path,
             text,
+            display,
             line_starts,
         }
     }

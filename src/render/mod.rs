@@ -86,15 +86,8 @@ pub fn flatten(diag: &dyn Diagnostic) -> FlatDiagnostic {
     flat
 }
 
-/// Replaces control characters (terminal escapes, carriage returns) so plan text cannot restyle output.
+/// Replaces control characters (terminal escapes, carriage returns) and bidirectional overrides so
+/// that plan text cannot restyle output. Every renderer passes untrusted text through it.
 pub fn strip_controls(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() && c != '\n' && c != '\t' {
-                '\u{FFFD}'
-            } else {
-                c
-            }
-        })
-        .collect()
+    crate::sanitize::strip_controls(text)
 }
