@@ -57,6 +57,10 @@ pub struct Config {
     pub fail_on: Option<FailOn>,
     /// Largest plan file accepted, in bytes.
     pub max_file_size: Option<u64>,
+    /// Time budget of one evaluation, in milliseconds.
+    pub max_eval_ms: Option<u64>,
+    /// Memory budget of a run, in bytes (0: none).
+    pub max_memory: Option<u64>,
 }
 
 impl Config {
@@ -161,19 +165,18 @@ pub fn load(path: &Path, shown: &str) -> Result<Config, Vec<ConfigError>> {
         }
         parsed
     });
-    let max_file_size = r
-        .integer("maxFileSize")
-        .and_then(|(n, node)| match u64::try_from(n) {
-            Ok(n) if n > 0 => Some(n),
+    let mut limit = |key: &'static str, what: &str, zero_ok: bool| {
+        r.integer(key).and_then(|(n, node)| match u64::try_from(n) {
+            Ok(n) if n > 0 || zero_ok => Some(n),
             _ => {
-                errors.push(invalid(
-                    node.span,
-                    "maxFileSize must be a positive number of bytes".into(),
-                    None,
-                ));
+                errors.push(invalid(node.span, format!("{key} must be {what}"), None));
                 None
             }
-        });
+        })
+    };
+    let max_file_size = limit("maxFileSize", "a positive number of bytes", false);
+    let max_eval_ms = limit("maxEvalMs", "a positive number of milliseconds", false);
+    let max_memory = limit("maxMemory", "a number of bytes (0 for no limit)", true);
     errors.extend(
         r.finish()
             .into_iter()
@@ -191,5 +194,7 @@ pub fn load(path: &Path, shown: &str) -> Result<Config, Vec<ConfigError>> {
         exceptions,
         fail_on,
         max_file_size,
+        max_eval_ms,
+        max_memory,
     })
 }

@@ -76,6 +76,8 @@ fn run_check(args: CheckArgs) -> u8 {
         as_of,
         config: args.config,
         max_file_size: args.max_file_size,
+        max_eval_ms: args.max_eval_ms,
+        max_memory: args.max_memory,
         fail_on: args.fail_on,
         only_plans: args.only_plans,
         exceptions: args.exceptions,

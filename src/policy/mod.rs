@@ -218,8 +218,8 @@ pub struct PolicySource {
 
 /// Every policy of a run, compiled once, and the problems found on the way.
 pub struct PolicySet {
-    /// Valid policies, sorted by id.
-    pub policies: Vec<Policy>,
+    /// Valid policies, sorted by id; shared with the threads that evaluate them.
+    pub policies: Arc<Vec<Policy>>,
     /// Invalid policies and unreadable files.
     pub errors: Vec<PolicyError>,
     /// SHA-256 over every policy text and the parameters: identifies the policy set in reports.
@@ -279,7 +279,7 @@ pub fn load(sources: &[PolicySource], params: &Node, runtime: &Runtime) -> Polic
     hasher.update(format!("{params:?}").as_bytes());
     policies.sort_by(|a, b| a.id.cmp(&b.id));
     PolicySet {
-        policies,
+        policies: Arc::new(policies),
         errors,
         digest: format!("sha256:{:x}", hasher.finalize()),
     }
