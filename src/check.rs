@@ -494,7 +494,13 @@ impl Prepared {
         let (engine, load, files) = (self.engine.clone(), self.load.clone(), candidates.clone());
         let work = move |job: pool::Job<'_>| {
             let candidate = &files[job.index];
-            check_file(&engine, candidate, &load.options(candidate), load.scan_directives, job)
+            check_file(
+                &engine,
+                candidate,
+                &load.options(candidate),
+                load.scan_directives,
+                job,
+            )
         };
         let disable = |policy| self.engine.disable(policy);
         let finished = pool::run(candidates.len(), self.budget, work, disable);

@@ -83,15 +83,12 @@ impl Runtime {
             return Err(CompileError {
                 line,
                 column,
-                message: format!(
-                    "the expression is longer than {MAX_EXPRESSION_CHARS} characters"
-                ),
+                message: format!("the expression is longer than {MAX_EXPRESSION_CHARS} characters"),
             });
         }
         let program = self.env.compile(text).map_err(|errors| {
             let first = errors.errors.first();
-            let message =
-                first.map_or_else(|| "invalid expression".to_string(), |e| e.msg.clone());
+            let message = first.map_or_else(|| "invalid expression".to_string(), |e| e.msg.clone());
             CompileError {
                 line: first.map_or(1, |e| e.pos.0.max(1) as usize),
                 column: first.map_or(1, |e| e.pos.1.max(0) as usize + 1),

@@ -1,5 +1,7 @@
 //! CLI entry: parse arguments, run, map the outcome to an exit code.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
@@ -13,6 +15,7 @@ use bcpcheck::cli::{
 use bcpcheck::document::{discover, Format};
 use bcpcheck::output::{self, Destinations};
 use bcpcheck::render::{self, Style};
+use bcpcheck::sanitize::strip_controls;
 use bcpcheck::{authoring, catalog, testing};
 
 // Evaluation allocates many small CEL values; mimalloc makes the allocator's share of a run much smaller.
@@ -51,7 +54,8 @@ fn print_problem(diag: &dyn miette::Diagnostic, color: bool) {
         miette::GraphicalTheme::unicode_nocolor()
     };
     let mut text = String::new();
-    let _ = miette::GraphicalReportHandler::new_themed(theme).render_report(&mut text, diag);
+    let diag = render::Clean::new(diag);
+    let _ = miette::GraphicalReportHandler::new_themed(theme).render_report(&mut text, &diag);
     eprintln!("{text}");
 }
 
@@ -270,7 +274,7 @@ fn run_init(args: InitArgs) -> u8 {
 
 fn usage_error(err: RunError, color: bool) -> u8 {
     match err {
-        RunError::Usage(message) => eprintln!("bcpcheck: {message}"),
+        RunError::Usage(message) => eprintln!("bcpcheck: {}", strip_controls(&message)),
         RunError::Config(errors) => {
             for e in &errors {
                 print_problem(e, color);

@@ -7,7 +7,7 @@ use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
 };
 
-use super::{strip_controls, Style};
+use super::{strip_controls, Clean, Style};
 use crate::check::Report;
 use crate::document::{self, SourceFile};
 use crate::finding::Finding;
@@ -117,16 +117,16 @@ pub fn render(report: &Report, style: Style) -> String {
         for finding in file.findings.iter().filter(|f| f.is_active()) {
             let diag = finding_diagnostic(finding, source);
             // Writing into a String cannot fail.
-            let _ = handler.render_report(&mut out, &diag);
+            let _ = handler.render_report(&mut out, &Clean::new(&diag));
             out.push('\n');
         }
     }
     for diag in report.diagnostics() {
-        let _ = handler.render_report(&mut out, diag);
+        let _ = handler.render_report(&mut out, &Clean::new(diag));
         out.push('\n');
     }
     for notice in report.notices() {
-        let _ = handler.render_report(&mut out, notice);
+        let _ = handler.render_report(&mut out, &Clean::new(notice));
         out.push('\n');
     }
     let waived: Vec<_> = report.findings().filter(|f| f.waiver().is_some()).collect();

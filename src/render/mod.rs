@@ -73,12 +73,12 @@ pub fn flatten(diag: &dyn Diagnostic) -> FlatDiagnostic {
         file: None,
         line: None,
         column: None,
-        help: diag.help().map(|h| h.to_string()),
+        help: diag.help().map(|h| strip_controls(&h.to_string())),
     };
     let label = diag.labels().and_then(|mut labels| labels.next());
     if let (Some(label), Some(source)) = (label, diag.source_code()) {
         if let Ok(contents) = source.read_span(label.inner(), 0, 0) {
-            flat.file = contents.name().map(str::to_string);
+            flat.file = contents.name().map(strip_controls);
             flat.line = Some(contents.line() + 1);
             flat.column = Some(contents.column() + 1);
         }
@@ -90,4 +90,94 @@ pub fn flatten(diag: &dyn Diagnostic) -> FlatDiagnostic {
 /// that plan text cannot restyle output. Every renderer passes untrusted text through it.
 pub fn strip_controls(text: &str) -> String {
     crate::sanitize::strip_controls(text)
+}
+
+/// A diagnostic with every text passed through [`strip_controls`]: message, code, help, URL,
+/// labels, related and cause. Renderers that print diagnostics for people print them through it.
+/// Source snippets are masked where sources are built ([`crate::document::named`]).
+pub struct Clean<'a> {
+    inner: &'a dyn Diagnostic,
+    message: String,
+    related: Vec<Clean<'a>>,
+    cause: Option<Box<Clean<'a>>>,
+}
+
+impl<'a> Clean<'a> {
+    /// Wraps `inner`.
+    pub fn new(inner: &'a dyn Diagnostic) -> Self {
+        Clean {
+            inner,
+            message: strip_controls(&inner.to_string()),
+            related: inner
+                .related()
+                .map(|related| related.map(Clean::new).collect())
+                .unwrap_or_default(),
+            cause: inner.diagnostic_source().map(|d| Box::new(Clean::new(d))),
+        }
+    }
+}
+
+impl std::fmt::Display for Clean<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::fmt::Debug for Clean<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Clean<'_> {}
+
+fn clean_text<'b>(
+    text: Option<Box<dyn std::fmt::Display + 'b>>,
+) -> Option<Box<dyn std::fmt::Display + 'b>> {
+    text.map(|t| Box::new(strip_controls(&t.to_string())) as Box<dyn std::fmt::Display>)
+}
+
+impl Diagnostic for Clean<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
+        clean_text(self.inner.code())
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        self.inner.severity()
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
+        clean_text(self.inner.help())
+    }
+
+    fn url<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
+        clean_text(self.inner.url())
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.inner.source_code()
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        let labels = self.inner.labels()?;
+        Some(Box::new(labels.map(|label| {
+            let text = label.label().map(strip_controls);
+            if label.primary() {
+                miette::LabeledSpan::new_primary_with_span(text, *label.inner())
+            } else {
+                miette::LabeledSpan::new_with_span(text, *label.inner())
+            }
+        })))
+    }
+
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn Diagnostic> + 'b>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.related.iter().map(|c| c as &dyn Diagnostic)))
+    }
+
+    fn diagnostic_source(&self) -> Option<&dyn Diagnostic> {
+        self.cause.as_deref().map(|c| c as &dyn Diagnostic)
+    }
 }
