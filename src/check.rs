@@ -503,6 +503,7 @@ impl Prepared {
             )
         };
         let disable = |policy| self.engine.disable(policy);
+        crate::engine::alloc::set_limit(self.budget.memory);
         let finished = pool::run(candidates.len(), self.budget, work, disable);
         let mut files: Vec<FileReport> = candidates
             .iter()

@@ -18,9 +18,9 @@ use bcpcheck::render::{self, Style};
 use bcpcheck::sanitize::strip_controls;
 use bcpcheck::{authoring, catalog, testing};
 
-// Evaluation allocates many small CEL values; mimalloc makes the allocator's share of a run much smaller.
+/// Parks an evaluating thread that asks for more memory than the budget, rather than aborting.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: bcpcheck::engine::alloc::GuardedAlloc = bcpcheck::engine::alloc::GuardedAlloc;
 
 fn main() -> ExitCode {
     let cli = cli::parse();
@@ -55,7 +55,9 @@ fn print_problem(diag: &dyn miette::Diagnostic, color: bool) {
     };
     let mut text = String::new();
     let diag = render::Clean::new(diag);
-    let _ = miette::GraphicalReportHandler::new_themed(theme).render_report(&mut text, &diag);
+    let _ = miette::GraphicalReportHandler::new_themed(theme)
+        .with_links(false)
+        .render_report(&mut text, &diag);
     eprintln!("{text}");
 }
 

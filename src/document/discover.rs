@@ -105,11 +105,9 @@ fn walk(
     let walker = WalkBuilder::new(dir).require_git(false).build();
     for entry in walker.flatten() {
         // Symbolic links are listed, not followed: loading reads them only if they stay inside
-        // the repository, and reports loops and broken links.
-        if !entry
-            .file_type()
-            .is_some_and(|t| t.is_file() || t.is_symlink())
-        {
+        // the repository, and reports loops and broken links. FIFOs, sockets and devices with a
+        // plan's name are listed too, so that loading reports them instead of skipping silently.
+        if entry.file_type().is_none_or(|t| t.is_dir()) {
             continue;
         }
         let path = entry.into_path();

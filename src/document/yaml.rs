@@ -124,10 +124,13 @@ impl<'t> Builder<'t> {
                 }
                 let at = self.base + at;
                 let end = (at + 1).min(self.base + self.text.len()).max(at);
-                self.error(
-                    YamlErrorKind::Syntax(e.info().to_string()),
-                    Span::new(at, end),
-                )
+                // The scanner counts flow levels in a byte: past 255 it gives up, deeper than
+                // our own limit.
+                let kind = match e.info() {
+                    "recursion limit exceeded" => YamlErrorKind::TooDeep,
+                    info => YamlErrorKind::Syntax(info.to_string()),
+                };
+                self.error(kind, Span::new(at, end))
             })?;
             let span = self.span(&mark);
             match event {

@@ -86,6 +86,7 @@ impl Meter {
 
     /// Starts evaluating one `select` match of `policy` on `document`.
     pub fn begin(&self, policy: usize, document: usize, matched: usize) {
+        super::alloc::set_evaluating(true);
         self.with(|s| {
             s.evaluation = Some(Evaluation {
                 policy,
@@ -108,6 +109,7 @@ impl Meter {
 
     /// Ends the current evaluation.
     pub fn end(&self) {
+        super::alloc::set_evaluating(false);
         self.with(|s| s.evaluation = None);
     }
 

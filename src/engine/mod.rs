@@ -1,6 +1,7 @@
 //! Evaluation: every compiled policy over every document, in parallel across files, within the
 //! evaluation budget.
 
+pub mod alloc;
 pub mod budget;
 mod locate;
 pub mod pool;
