@@ -113,6 +113,39 @@ fn huge_string_building_is_bounded() {
 }
 
 #[test]
+fn a_run_past_its_memory_budget_stops_cleanly() {
+    let repo = Repo::new();
+    let sixteen = list(16);
+    let hundred = list(100);
+    // A 32 MiB string, then a hundred fresh copies of it, each allocation under the budget.
+    let mut variables =
+        String::from("    - {name: v0, expression: \"'0123456789abcdef0123456789abcdef'\"}\n");
+    for i in 1..6 {
+        variables.push_str(&format!(
+            "    - {{name: v{i}, expression: \"{sixteen}.map(x, variables.v{}).join()\"}}\n",
+            i - 1
+        ));
+    }
+    variables.push_str(&format!(
+        "    - {{name: copies, expression: \"{hundred}.map(x, variables.v5 + string(x))\"}}\n"
+    ));
+    with_policy(
+        &repo,
+        &format!("- id: H-MEMORY-001\n  title: grows\n  severity: error\n  variables:\n{variables}  rule: size(variables.copies) > 0\n"),
+    );
+    let run = repo.check(&["--max-eval-ms", "20000", "--max-memory", "300000000"]);
+    run.assert_clean(20, 1200);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    let errors = run.errors_about("plans/good.yaml");
+    assert!(
+        errors.iter().any(|m| m
+            .contains("not checked: the run stopped when memory in use reached")
+            && m.contains("over the budget of 286 MiB, while evaluating H-MEMORY-001")),
+        "{errors:?}"
+    );
+}
+
+#[test]
 fn deep_and_long_expressions_are_refused_when_compiled() {
     let repo = Repo::new();
     let chain = format!("1{}", " + 1".repeat(900));
