@@ -555,10 +555,10 @@ impl Prepared {
 /// The report of a file from how its job ended: a file the run stopped before is reported as not
 /// checked, with the budget that stopped it.
 fn finish(engine: &Engine, candidate: &Candidate, done: pool::Finished<FileReport>) -> FileReport {
-    let mut report = match done.result {
-        Some(report) => report,
-        None => FileReport::empty(candidate, engine.policies().len()),
-    };
+    let checked = done.result.is_some();
+    let mut report = done
+        .result
+        .unwrap_or_else(|| FileReport::empty(candidate, engine.policies().len()));
     if let Some(panic) = done.panic {
         report.load_error = Some(LoadError::Read {
             file: candidate.name.clone(),
@@ -567,11 +567,13 @@ fn finish(engine: &Engine, candidate: &Candidate, done: pool::Finished<FileRepor
             ),
         });
     }
-    let stopped = done
+    // A file checked to the end reported its time overruns itself, with the document at hand;
+    // otherwise every overrun is reported here.
+    let unreported = done
         .overruns
         .iter()
-        .filter(|o| matches!(o.limit, Limit::Memory { .. }));
-    for overrun in stopped {
+        .filter(|o| !checked || matches!(o.limit, Limit::Memory { .. }));
+    for overrun in unreported {
         report
             .budget
             .push(engine.budget_error(&candidate.name, None, overrun));

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::{Diagnostic, SourceSpan};
 use thiserror::Error;
 
 use crate::document::object::ObjectReader;
@@ -92,7 +92,7 @@ pub enum ConfigError {
         message: String,
         /// The config file.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: crate::document::Named,
         /// Where.
         #[label("here")]
         at: SourceSpan,
@@ -120,7 +120,7 @@ pub fn load(path: &Path, shown: &str) -> Result<Config, Vec<ConfigError>> {
             reason: e.to_string(),
         }]
     })?;
-    let source = SourceFile::new(shown.to_string(), path.to_path_buf(), text);
+    let source = Arc::new(SourceFile::new(shown.to_string(), path.to_path_buf(), text));
     let invalid =
         |span: document::Span, message: String, help: Option<String>| ConfigError::Invalid {
             file: shown.to_string(),

@@ -203,7 +203,7 @@ fn read_manifest(path: &Path, shown: &str, cwd: &Path) -> Result<Manifest, Vec<P
             reason: e.to_string(),
         }]
     })?;
-    let source = SourceFile::new(shown.to_string(), path.to_path_buf(), text);
+    let source = std::sync::Arc::new(SourceFile::new(shown.to_string(), path.to_path_buf(), text));
     let invalid = |span: document::Span, message: String, help: Option<String>| {
         PolicyError::at(&source, span, message, "here", help)
     };

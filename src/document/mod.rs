@@ -16,7 +16,7 @@ use miette::{Diagnostic, NamedSource, SourceSpan};
 use thiserror::Error;
 
 pub use read::{confine, read_text};
-pub use source::{LineCol, SourceFile};
+pub use source::{LineCol, Snippet, SourceFile};
 pub use tree::{LogicalPath, Mapping, Node, Segment, Span, Value};
 
 /// The API version every bcpcheck document declares.
@@ -260,7 +260,7 @@ pub struct SpannedError {
     pub message: String,
     /// The file.
     #[source_code]
-    pub src: NamedSource<Arc<str>>,
+    pub src: Named,
     /// Where.
     #[label("{label}")]
     pub at: SourceSpan,
@@ -276,7 +276,7 @@ pub struct SpannedError {
 
 impl LoadError {
     /// Turns a YAML error into a diagnostic on `source`.
-    pub fn from_yaml(source: &SourceFile, err: yaml::YamlError) -> Self {
+    pub fn from_yaml(source: &Arc<SourceFile>, err: yaml::YamlError) -> Self {
         let (label, first, help) = match &err.kind {
             yaml::YamlErrorKind::DuplicateKey { first, .. } => (
                 "defined again here".to_string(),
@@ -298,6 +298,11 @@ impl LoadError {
                 None,
                 Some("flatten the structure".into()),
             ),
+            yaml::YamlErrorKind::TooManyNodes => (
+                "the limit is reached here".into(),
+                None,
+                Some("split the plan into several files".into()),
+            ),
             yaml::YamlErrorKind::ComplexKey => {
                 ("this key".into(), None, Some("use a plain text key".into()))
             }
@@ -314,7 +319,13 @@ impl LoadError {
     }
 
     /// A diagnostic at `span` of `source` that is not a YAML parse error (front matter, structure).
-    pub fn at(source: &SourceFile, span: Span, message: String, label: &str, help: &str) -> Self {
+    pub fn at(
+        source: &Arc<SourceFile>,
+        span: Span,
+        message: String,
+        label: &str,
+        help: &str,
+    ) -> Self {
         LoadError::Spanned(Box::new(SpannedError {
             file: source.name.clone(),
             message,
@@ -342,9 +353,12 @@ impl LoadError {
     }
 }
 
-/// A miette source for `source`, safe to print: control characters are masked.
-pub fn named(source: &SourceFile) -> NamedSource<Arc<str>> {
-    NamedSource::new(source.name.clone(), source.display.clone()).with_language("yaml")
+/// A miette source for a file: safe to print (control characters masked), cheap to read.
+pub type Named = NamedSource<Snippet>;
+
+/// The miette source of `source`, for diagnostics that show where in it.
+pub fn named(source: &Arc<SourceFile>) -> Named {
+    NamedSource::new(source.name.clone(), Snippet(source.clone())).with_language("yaml")
 }
 
 /// Our span as miette's.
@@ -405,6 +419,15 @@ fn load_yaml(source: Arc<SourceFile>) -> Result<Loaded, LoadError> {
 
 fn load_markdown(source: Arc<SourceFile>, is_plan: bool) -> Result<Loaded, LoadError> {
     let parts = markdown::parse(&source);
+    if let Some(span) = parts.too_many {
+        return Err(LoadError::at(
+            &source,
+            span,
+            format!("more than {} keys and values in one file", yaml::MAX_NODES),
+            "the limit is reached here",
+            "split the plan into several files",
+        ));
+    }
     if parts.unclosed_front_matter {
         return Err(LoadError::at(
             &source,

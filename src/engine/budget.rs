@@ -8,7 +8,7 @@
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::{Diagnostic, SourceSpan};
 use thiserror::Error;
 
 /// Default time one evaluation may take: one policy on one `select` match.
@@ -197,7 +197,7 @@ pub struct BudgetExceeded {
     pub message: String,
     /// The policy file, when a policy was being evaluated.
     #[source_code]
-    pub src: Option<NamedSource<std::sync::Arc<str>>>,
+    pub src: Option<crate::document::Named>,
     /// The expression that was running.
     #[label("this expression was running")]
     pub at: Option<SourceSpan>,

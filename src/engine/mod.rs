@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::{Diagnostic, SourceSpan};
 use thiserror::Error;
 
 use crate::document::{self, Document, LogicalPath, Segment};
@@ -50,7 +50,7 @@ pub struct EvaluationError {
     pub plan: String,
     /// The policy file.
     #[source_code]
-    pub src: NamedSource<Arc<str>>,
+    pub src: crate::document::Named,
     /// The expression that failed.
     #[label("this expression failed")]
     pub at: SourceSpan,
@@ -70,7 +70,7 @@ pub struct PlanSite {
     pub path: String,
     /// The plan.
     #[source_code]
-    pub src: NamedSource<Arc<str>>,
+    pub src: crate::document::Named,
     /// The node.
     #[label("evaluated here")]
     pub at: SourceSpan,

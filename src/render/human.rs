@@ -3,9 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
-};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 
 use super::{strip_controls, Clean, Style};
 use crate::check::Report;
@@ -16,7 +14,7 @@ use crate::policy::Severity;
 /// A finding as a miette diagnostic.
 struct FindingDiagnostic<'a> {
     finding: &'a Finding,
-    source: NamedSource<Arc<str>>,
+    source: crate::document::Named,
     message: String,
     help: Option<String>,
 }
@@ -81,7 +79,7 @@ impl Diagnostic for FindingDiagnostic<'_> {
     }
 }
 
-fn finding_diagnostic<'a>(finding: &'a Finding, source: &SourceFile) -> FindingDiagnostic<'a> {
+fn finding_diagnostic<'a>(finding: &'a Finding, source: &Arc<SourceFile>) -> FindingDiagnostic<'a> {
     let mut help = finding.help.clone().unwrap_or_default();
     if !finding.references.is_empty() {
         if !help.is_empty() {

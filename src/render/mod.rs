@@ -95,19 +95,47 @@ pub fn strip_controls(text: &str) -> String {
 /// A diagnostic with every text passed through [`strip_controls`]: message, code, help, URL,
 /// labels, related and cause. Renderers that print diagnostics for people print them through it.
 /// Source snippets are masked where sources are built ([`crate::document::named`]).
+///
+/// A label further right than [`MAX_LABEL_COLUMN`] is left out (miette cannot draw it, and the
+/// snippet would be a screenful per finding); the message then says the line and column.
 pub struct Clean<'a> {
     inner: &'a dyn Diagnostic,
     message: String,
+    labels: Option<Vec<miette::LabeledSpan>>,
     related: Vec<Clean<'a>>,
     cause: Option<Box<Clean<'a>>>,
 }
 
+/// The rightmost column a label may start or end at to be drawn.
+pub const MAX_LABEL_COLUMN: usize = 10_000;
+
 impl<'a> Clean<'a> {
     /// Wraps `inner`.
     pub fn new(inner: &'a dyn Diagnostic) -> Self {
+        let mut message = strip_controls(&inner.to_string());
+        let labels = inner.labels().map(|labels| {
+            let mut kept = Vec::new();
+            for label in labels {
+                let text = label.label().map(strip_controls);
+                let span = *label.inner();
+                match far_position(inner.source_code(), &span) {
+                    Some((line, column)) => {
+                        if label.primary() || kept.is_empty() {
+                            message.push_str(&format!(" (at line {line}, column {column})"));
+                        }
+                    }
+                    None if label.primary() => {
+                        kept.push(miette::LabeledSpan::new_primary_with_span(text, span))
+                    }
+                    None => kept.push(miette::LabeledSpan::new_with_span(text, span)),
+                }
+            }
+            kept
+        });
         Clean {
             inner,
-            message: strip_controls(&inner.to_string()),
+            message,
+            labels,
             related: inner
                 .related()
                 .map(|related| related.map(Clean::new).collect())
@@ -115,6 +143,21 @@ impl<'a> Clean<'a> {
             cause: inner.diagnostic_source().map(|d| Box::new(Clean::new(d))),
         }
     }
+}
+
+/// The 1-based line and column of `span`'s start, when it starts or ends too far right to draw.
+fn far_position(
+    source: Option<&dyn miette::SourceCode>,
+    span: &miette::SourceSpan,
+) -> Option<(usize, usize)> {
+    let source = source?;
+    let start = source.read_span(span, 0, 0).ok()?;
+    let end_span = miette::SourceSpan::new((span.offset() + span.len()).into(), 0);
+    let end_column = source
+        .read_span(&end_span, 0, 0)
+        .map_or(usize::MAX, |end| end.column());
+    (start.column() > MAX_LABEL_COLUMN || end_column > MAX_LABEL_COLUMN)
+        .then(|| (start.line() + 1, start.column() + 1))
 }
 
 impl std::fmt::Display for Clean<'_> {
@@ -159,15 +202,8 @@ impl Diagnostic for Clean<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        let labels = self.inner.labels()?;
-        Some(Box::new(labels.map(|label| {
-            let text = label.label().map(strip_controls);
-            if label.primary() {
-                miette::LabeledSpan::new_primary_with_span(text, *label.inner())
-            } else {
-                miette::LabeledSpan::new_with_span(text, *label.inner())
-            }
-        })))
+        let labels = self.labels.as_ref().filter(|l| !l.is_empty())?;
+        Some(Box::new(labels.iter().cloned()))
     }
 
     fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn Diagnostic> + 'b>> {
@@ -179,5 +215,54 @@ impl Diagnostic for Clean<'_> {
 
     fn diagnostic_source(&self) -> Option<&dyn Diagnostic> {
         self.cause.as_deref().map(|c| c as &dyn Diagnostic)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::{self, SourceFile, Span};
+    use std::sync::Arc;
+
+    #[test]
+    fn labels_beyond_what_miette_can_draw_are_left_out_and_located() {
+        let text = format!("a: [{}x]\nb: \u{1b}[2J\n", "1, ".repeat(30_000));
+        let source = Arc::new(SourceFile::new(
+            "f.yaml".into(),
+            "f.yaml".into(),
+            text.as_str(),
+        ));
+        let far = text.find('x').unwrap();
+        let err = document::LoadError::at(
+            &source,
+            Span::new(far, far + 1),
+            "bad \u{7}".into(),
+            "here",
+            "fix",
+        );
+        let near = document::LoadError::at(&source, Span::new(0, 1), "near".into(), "here", "fix");
+        for (err, expect) in [
+            (&err, "bad \u{fffd} (at line 1, column 90005)"),
+            (&near, "[f.yaml:1:1]"),
+        ] {
+            let mut out = String::new();
+            miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+                .render_report(&mut out, &Clean::new(err))
+                .unwrap();
+            assert!(out.contains(expect), "{out}");
+            assert!(
+                out.len() < 20_000,
+                "a long line is cut: {} bytes",
+                out.len()
+            );
+        }
+        let b = text.find("b:").unwrap();
+        let escape =
+            document::LoadError::at(&source, Span::new(b, b + 2), "m".into(), "here", "fix");
+        let mut out = String::new();
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .render_report(&mut out, &Clean::new(&escape))
+            .unwrap();
+        assert!(out.contains("b: ?[2J") && !out.contains('\u{1b}'), "{out}");
     }
 }

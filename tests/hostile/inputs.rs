@@ -557,3 +557,82 @@ fn permission_denied_is_reported() {
     run.assert_good_plan_checked();
     assert_refused(&run, "locked.yaml", "cannot read: Permission denied");
 }
+
+#[test]
+fn markdown_nesting_and_long_lines_stay_linear() {
+    let front = "---\nkind: ContinuityPlan\nmetadata: {id: M, owner: TBD}\n---\n";
+    // An image's alt text holds the text of the images nested in it: 20,000 levels were a
+    // gigabyte of copies before nesting was capped.
+    let n = 20_000;
+    let nested = format!(
+        "{front}{}{}{}\n",
+        "![".repeat(n),
+        "x".repeat(n),
+        "](y)".repeat(n)
+    );
+    let run = check_one("nested.md", nested);
+    run.assert_clean(10, 200);
+    // 100,000 links and placeholders on one 1 MB line: positions are found with a line index,
+    // not by counting from the start of the line each time.
+    let line = format!("{front}{}\n", "[a](b) TBD ".repeat(100_000));
+    let repo = Repo::new();
+    repo.write("plans/long-line.md", line);
+    let run = repo.check(&[]);
+    run.assert_clean(15, 600);
+    run.assert_good_plan_checked();
+}
+
+#[test]
+fn a_file_of_tiny_values_is_refused_before_it_grows() {
+    // Seven million one-byte values would be a gigabyte of tree.
+    let text = format!(
+        "apiVersion: bcp/v1\nkind: ContinuityPlan\na: [{}]\n",
+        vec!["1"; 7_000_000].join(",")
+    );
+    let repo = Repo::new();
+    repo.write("plans/tiny.yaml", text);
+    let run = repo.check(&[]);
+    run.assert_clean(20, 400);
+    run.assert_good_plan_checked();
+    assert_refused(
+        &run,
+        "tiny.yaml",
+        "more than 2000000 keys and values in one file",
+    );
+}
+
+#[test]
+fn many_findings_on_one_long_line_render_in_linear_time() {
+    let repo = Repo::new();
+    let items: Vec<String> = (0..50_000)
+        .map(|i| format!("{{id: P{i}, tier: 9}}"))
+        .collect();
+    repo.write(
+        "plans/wide.yaml",
+        format!("apiVersion: bcp/v1\nkind: ContinuityPlan\nmetadata: {{id: W, owner: X}}\nprocesses: [{}]\n", items.join(", ")),
+    );
+    let run = repo.run(&[
+        "check",
+        "--no-default-packs",
+        "--policy",
+        "policy.yaml",
+        "plans/wide.yaml",
+    ]);
+    run.assert_clean(30, 1000);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    // Labels far right are not drawn (miette cannot), the message says where.
+    assert!(
+        run.stdout.contains("[plans/wide.yaml:4:28]"),
+        "the first is drawn"
+    );
+    assert!(
+        run.stdout
+            .contains("Process tiers are 1 to 5 (at line 4, column 1198"),
+        "the last is located"
+    );
+    assert!(
+        run.stdout.len() < 40_000_000,
+        "snippets of long lines are cut: {} bytes",
+        run.stdout.len()
+    );
+}
