@@ -4,16 +4,16 @@
 //! watchdog could act; parked, the evaluation simply overruns its time budget and is stopped like
 //! any other.
 //!
-//! The binary installs [`GuardedAlloc`] as its global allocator; a program that does not install
-//! it loses only this guard.
+//! The binary installs [`GuardedAlloc`] around its allocator as its global allocator; a program
+//! that does not install it loses only this guard.
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use std::alloc::{GlobalAlloc, Layout};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-/// The system allocator, with the guard.
-pub struct GuardedAlloc;
+/// An allocator (the system's, mimalloc...) with the guard.
+pub struct GuardedAlloc<A>(pub A);
 
 static LIMIT: AtomicUsize = AtomicUsize::new(usize::MAX);
 
@@ -43,29 +43,29 @@ fn guard(size: usize) {
     }
 }
 
-// SAFETY: every method forwards to the system allocator with the same arguments; the guard only
+// SAFETY: every method forwards to the wrapped allocator with the same arguments; the guard only
 // delays the call, forever, and never changes what is allocated.
-unsafe impl GlobalAlloc for GuardedAlloc {
+unsafe impl<A: GlobalAlloc> GlobalAlloc for GuardedAlloc<A> {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         guard(layout.size());
         // SAFETY: the caller's contract is passed on unchanged.
-        unsafe { System.alloc(layout) }
+        unsafe { self.0.alloc(layout) }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         guard(layout.size());
         // SAFETY: as above.
-        unsafe { System.alloc_zeroed(layout) }
+        unsafe { self.0.alloc_zeroed(layout) }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: as above.
-        unsafe { System.dealloc(ptr, layout) }
+        unsafe { self.0.dealloc(ptr, layout) }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         guard(new_size);
         // SAFETY: as above.
-        unsafe { System.realloc(ptr, layout, new_size) }
+        unsafe { self.0.realloc(ptr, layout, new_size) }
     }
 }
