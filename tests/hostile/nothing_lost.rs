@@ -160,18 +160,22 @@ fn only_the_output_file_is_written_and_never_over_an_input() {
         run.assert_clean(60, 500);
         assert_eq!(run.code, Some(2), "{target}: {}", run.stderr);
         assert!(
-            run.stderr.contains(&format!(
-                "{target}: not written: this file is an input of the run"
-            )),
+            run.stderr
+                .contains(&format!("refusing to write {target}: it is an input")),
             "{target}: {}",
             run.stderr
         );
     }
     assert_eq!(before, snapshot(repo.path()));
-    // A file that is not a plan (skipped) may be replaced: it is what a previous report looks like.
+    // Nor over any other file the run read, even one skipped as not a plan.
     let run = repo.check(&["--output", "plans/notes.md"]);
-    assert_ne!(run.code, None);
-    assert!(!run.stderr.contains("not written"), "{}", run.stderr);
+    assert_eq!(run.code, Some(2));
+    assert!(
+        run.stderr.contains("refusing to write plans/notes.md"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(before, snapshot(repo.path()));
 }
 
 #[cfg(unix)]

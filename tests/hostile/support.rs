@@ -48,7 +48,7 @@ pub struct Run {
     pub stderr: String,
     /// Wall time.
     pub elapsed: Duration,
-    /// Peak resident memory of the process, in bytes.
+    /// Peak resident memory of the process, in bytes (0 where /proc does not tell).
     pub max_rss: u64,
 }
 
@@ -193,8 +193,6 @@ pub fn bcpcheck() -> Command {
 /// than the suite. Measures its peak memory.
 pub fn run_in(dir: &Path, mut command: Command, args: &[&str]) -> Run {
     let started = Instant::now();
-    // Reaped below with wait4, which also reports its peak memory.
-    #[allow(clippy::zombie_processes)]
     let mut child = command
         .args(args)
         .current_dir(dir)
@@ -216,22 +214,31 @@ pub fn run_in(dir: &Path, mut command: Command, args: &[&str]) -> Run {
         let _ = err.read_to_string(&mut text);
         text
     });
-    let pid = child.id() as libc::pid_t;
-    let (code, max_rss) = loop {
-        let mut status = 0;
-        // SAFETY: wait4 fills the two out-parameters, owned here, for our own child.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        let done = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
-        if done == pid {
-            let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
-            break (code, usage.ru_maxrss as u64 * 1024);
+    // The peak memory of the child's own image: its high-water mark, read while it runs. (The
+    // resource usage that `wait4` reports also counts the test process, whose memory the child
+    // shares until it executes bcpcheck.)
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut max_rss = 0;
+    let code = loop {
+        if let Some(hwm) = std::fs::read_to_string(&status_file)
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("VmHWM:").map(str::to_string))
+            })
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        {
+            max_rss = max_rss.max(hwm * 1024);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status.code();
         }
         if started.elapsed() > Duration::from_secs(60) {
             let _ = child.kill();
             let _ = child.wait();
             panic!("bcpcheck {args:?} hung for a minute");
         }
-        std::thread::sleep(Duration::from_millis(5));
+        std::thread::sleep(Duration::from_millis(2));
     };
     Run {
         code,
