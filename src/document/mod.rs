@@ -402,7 +402,7 @@ fn load_yaml(source: Arc<SourceFile>) -> Result<Loaded, LoadError> {
     for (index, mut root) in roots.into_iter().enumerate() {
         match document_kind(&root) {
             Ok(kind) => {
-                add_data_placeholders(&mut root, &source);
+                add_data_placeholders(&mut root, &source)?;
                 loaded.documents.push(Document {
                     source: source.clone(),
                     format: Format::Yaml,
@@ -461,7 +461,8 @@ fn load_markdown(source: Arc<SourceFile>, is_plan: bool) -> Result<Loaded, LoadE
     data.entries.retain(|(k, _)| k != "body");
     let mut root = Node::new(Value::Map(data), Span::new(0, source.text.len()));
     // Filler in the front matter counts as much as filler in the prose; it comes first in the file.
-    let in_front_matter = placeholder::in_data(&root, &source);
+    let in_front_matter = placeholder::in_data(&root, &source)
+        .map_err(|span| too_many_placeholders(&source, span))?;
     let mut body = parts.body;
     if let Some(Value::Seq(items)) = body
         .as_map_mut()
@@ -496,18 +497,34 @@ fn load_markdown(source: Arc<SourceFile>, is_plan: bool) -> Result<Loaded, LoadE
 
 /// Adds `body: {placeholders: [{text, line, path}]}` to a YAML plan: the filler held by its text
 /// values (a `body` written in the file is replaced, as in Markdown plans).
-fn add_data_placeholders(root: &mut Node, source: &SourceFile) {
+fn add_data_placeholders(root: &mut Node, source: &Arc<SourceFile>) -> Result<(), LoadError> {
     let span = root.span;
     if let Some(map) = root.as_map_mut() {
         map.entries.retain(|(k, _)| k != "body");
     }
-    let found = placeholder::in_data(root, source);
+    let found =
+        placeholder::in_data(root, source).map_err(|at| too_many_placeholders(source, at))?;
     let mut body = Mapping::default();
     body.entries
         .push(("placeholders".into(), Node::new(Value::Seq(found), span)));
     if let Some(map) = root.as_map_mut() {
         map.replace("body", Node::new(Value::Map(body), span));
     }
+    Ok(())
+}
+
+/// The diagnostic for a document with more placeholders than are recorded.
+fn too_many_placeholders(source: &Arc<SourceFile>, span: Span) -> LoadError {
+    LoadError::at(
+        source,
+        source.first_line(span),
+        format!(
+            "more than {} placeholders in one document",
+            placeholder::MAX_RECORDS
+        ),
+        "the limit is reached in this value",
+        "replace the filler with the plan's content",
+    )
 }
 
 /// The kind of a bcpcheck document, or why the document is not one.

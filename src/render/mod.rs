@@ -117,18 +117,25 @@ impl<'a> Clean<'a> {
             let mut kept = Vec::new();
             for label in labels {
                 let text = label.label().map(strip_controls);
-                let span = *label.inner();
-                match far_position(inner.source_code(), &span) {
-                    Some((line, column)) => {
+                let span = match reach(inner.source_code(), label.inner()) {
+                    Reach::Drawable => *label.inner(),
+                    // A label starting in sight but running far right is cut to its start.
+                    Reach::EndsFar => miette::SourceSpan::new(
+                        label.inner().offset().into(),
+                        label.inner().len().min(LONG_LABEL_CUT),
+                    ),
+                    Reach::StartsFar(line, column) => {
                         if label.primary() || kept.is_empty() {
                             message.push_str(&format!(" (at line {line}, column {column})"));
                         }
+                        continue;
                     }
-                    None if label.primary() => {
-                        kept.push(miette::LabeledSpan::new_primary_with_span(text, span))
-                    }
-                    None => kept.push(miette::LabeledSpan::new_with_span(text, span)),
-                }
+                };
+                kept.push(if label.primary() {
+                    miette::LabeledSpan::new_primary_with_span(text, span)
+                } else {
+                    miette::LabeledSpan::new_with_span(text, span)
+                });
             }
             kept
         });
@@ -145,19 +152,34 @@ impl<'a> Clean<'a> {
     }
 }
 
-/// The 1-based line and column of `span`'s start, when it starts or ends too far right to draw.
-fn far_position(
-    source: Option<&dyn miette::SourceCode>,
-    span: &miette::SourceSpan,
-) -> Option<(usize, usize)> {
-    let source = source?;
-    let start = source.read_span(span, 0, 0).ok()?;
+/// Bytes a label is cut to when it starts within [`MAX_LABEL_COLUMN`] but ends beyond it.
+const LONG_LABEL_CUT: usize = 80;
+
+/// Whether miette can draw a label.
+enum Reach {
+    /// Yes.
+    Drawable,
+    /// It starts in sight and ends beyond [`MAX_LABEL_COLUMN`].
+    EndsFar,
+    /// It starts beyond [`MAX_LABEL_COLUMN`], at this 1-based line and column.
+    StartsFar(usize, usize),
+}
+
+fn reach(source: Option<&dyn miette::SourceCode>, span: &miette::SourceSpan) -> Reach {
+    let Some(source) = source else {
+        return Reach::Drawable;
+    };
+    let Ok(start) = source.read_span(span, 0, 0) else {
+        return Reach::Drawable;
+    };
+    if start.column() > MAX_LABEL_COLUMN {
+        return Reach::StartsFar(start.line() + 1, start.column() + 1);
+    }
     let end_span = miette::SourceSpan::new((span.offset() + span.len()).into(), 0);
-    let end_column = source
-        .read_span(&end_span, 0, 0)
-        .map_or(usize::MAX, |end| end.column());
-    (start.column() > MAX_LABEL_COLUMN || end_column > MAX_LABEL_COLUMN)
-        .then(|| (start.line() + 1, start.column() + 1))
+    match source.read_span(&end_span, 0, 0) {
+        Ok(end) if end.column() <= MAX_LABEL_COLUMN => Reach::Drawable,
+        _ => Reach::EndsFar,
+    }
 }
 
 impl std::fmt::Display for Clean<'_> {

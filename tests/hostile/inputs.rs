@@ -636,3 +636,37 @@ fn many_findings_on_one_long_line_render_in_linear_time() {
         run.stdout.len()
     );
 }
+
+#[test]
+fn a_file_of_filler_is_refused_before_its_placeholder_records_grow() {
+    // Every `TBD` of a text value becomes a `{text, line, path}` record for the policies: four
+    // million of them were two gigabytes.
+    let text = format!(
+        "apiVersion: bcp/v1\nkind: ContinuityPlan\nnotes: \"{}\"\n",
+        "TBD ".repeat(3_000_000)
+    );
+    let repo = Repo::new();
+    repo.write("plans/filler.yaml", text);
+    let run = repo.check(&[]);
+    run.assert_clean(30, 600);
+    run.assert_good_plan_checked();
+    assert_refused(&run, "filler.yaml", "placeholders in one document");
+    // The label on the 12 MB line is cut, not dropped, and the report stays small.
+    let human = repo.run(&[
+        "check",
+        "--no-default-packs",
+        "--policy",
+        "policy.yaml",
+        "plans/filler.yaml",
+    ]);
+    assert!(
+        human.stderr.len() + human.stdout.len() < 10_000,
+        "{}",
+        human.stdout.len()
+    );
+    assert!(
+        human.stdout.contains("[plans/filler.yaml:3:8]"),
+        "{}",
+        human.stdout
+    );
+}
