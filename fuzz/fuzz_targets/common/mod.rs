@@ -7,6 +7,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bcpcheck::check::{FileReport, Report};
+use bcpcheck::cli::OutputFormat;
+use bcpcheck::engine::Outcome;
+use bcpcheck::waiver;
 use bcpcheck::config::FailOn;
 use bcpcheck::document::{self, read, Format, Segment, SourceFile};
 use bcpcheck::engine::budget::Meter;
@@ -69,21 +72,23 @@ fn fixture() -> &'static Fixture {
     })
 }
 
-/// Loads `bytes` as a plan of `format` and uses every part of the result.
+/// Loads `bytes` as a plan of `format` and uses every part of it.
 pub fn exercise(bytes: &[u8], format: Format) {
     let fixture = fixture();
     let _ = &fixture.runtime;
     let name = "plans/fuzz.yaml";
     let mut report = FileReport {
         name: name.into(),
+        path: PathBuf::from(name),
         source: None,
         documents: 0,
         findings: Vec::new(),
-        outcomes: vec![bcpcheck::engine::Outcome::NotApplicable; fixture.set.policies.len()],
+        outcomes: vec![Outcome::NotApplicable; fixture.set.policies.len()],
         errors: Vec::new(),
         budget: Vec::new(),
         load_error: None,
         skipped: Vec::new(),
+        directives: Default::default(),
     };
     match read::decode(bytes.to_vec(), name) {
         Err(e) => report.load_error = Some(e),
@@ -107,6 +112,7 @@ pub fn exercise(bytes: &[u8], format: Format) {
                         report.findings.extend(result.findings);
                         report.errors.extend(result.errors);
                     }
+                    report.directives = waiver::inline::scan(&loaded.documents);
                     report.documents = loaded.documents.len();
                     report.skipped = loaded.skipped;
                     report.source = Some(source);
@@ -114,27 +120,58 @@ pub fn exercise(bytes: &[u8], format: Format) {
             }
         }
     }
+    let as_of = bcpcheck::check::parse_as_of("2026-11-28").unwrap();
+    let mut files = vec![report];
+    let exceptions = waiver::apply(&mut files, &fixture.set.policies, (None, Vec::new()), as_of);
     let set = PolicySet {
         policies: fixture.set.policies.clone(),
         errors: Vec::new(),
         digest: String::new(),
     };
     let report = Report {
-        files: vec![report],
+        files,
         policy_set: set,
         discovery_errors: Vec::new(),
-        inputs: Vec::new(),
-        as_of: bcpcheck::check::parse_as_of("2026-11-28").unwrap(),
+        as_of,
         elapsed: Duration::ZERO,
         fail_on: FailOn::Error,
+        root: PathBuf::from("/repo"),
+        cwd: PathBuf::from("/repo"),
+        exceptions,
+        baseline: None,
+        baseline_errors: Vec::new(),
     };
     let style = Style {
         color: false,
         width: 100,
         quiet: false,
     };
-    for format in [bcpcheck::cli::OutputFormat::Human, bcpcheck::cli::OutputFormat::Json] {
+    for format in [
+        OutputFormat::Human,
+        OutputFormat::Json,
+        OutputFormat::Sarif,
+        OutputFormat::Github,
+        OutputFormat::Junit,
+        OutputFormat::Markdown,
+        OutputFormat::Html,
+    ] {
         let text = render::render(&report, format, style);
-        assert!(!text.contains('\u{1b}'), "no escape reaches the output");
+        assert!(!text.contains('\u{1b}'), "no escape reaches the {format:?} output");
+        match format {
+            OutputFormat::Json | OutputFormat::Sarif => {
+                serde_json::from_str::<serde_json::Value>(&text).expect("valid JSON");
+            }
+            OutputFormat::Junit => {
+                let mut reader = quick_xml::Reader::from_str(&text);
+                loop {
+                    match reader.read_event() {
+                        Ok(quick_xml::events::Event::Eof) => break,
+                        Ok(_) => {}
+                        Err(e) => panic!("JUnit output is not XML: {e}"),
+                    }
+                }
+            }
+            _ => {}
+        }
     }
 }
