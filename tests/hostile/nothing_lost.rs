@@ -41,8 +41,7 @@ fn snapshot(root: &Path) -> BTreeMap<String, String> {
     out
 }
 
-/// Every command and format, without `--output`. Other commands (policies, test, init, schema)
-/// belong here too as they land.
+/// Every command and format, without an output flag.
 fn read_only_commands() -> Vec<Vec<&'static str>> {
     let mut commands = vec![
         vec!["--help"],
@@ -50,8 +49,16 @@ fn read_only_commands() -> Vec<Vec<&'static str>> {
         vec!["check", "--help"],
         vec!["fixtures/plans"],
         vec![],
+        vec!["policies", "list"],
+        vec!["policies", "list", "--format", "json"],
+        vec!["policies", "show", "BCP-RTO-001"],
+        vec!["schema"],
+        vec!["test"],
+        vec!["init", "--help"],
     ];
-    for format in ["human", "json"] {
+    for format in [
+        "human", "json", "sarif", "github", "junit", "markdown", "html",
+    ] {
         commands.push(vec![
             "check",
             "--format",
@@ -115,6 +122,56 @@ fn only_the_output_file_is_written_and_never_over_an_input() {
         snapshot(repo.path()),
         "a read-only command wrote something"
     );
+
+    // Each writing flag writes exactly its file: --output, --report, --write-baseline, init.
+    for (args, written) in [
+        (
+            vec![
+                "check",
+                "--no-default-packs",
+                "--policy",
+                "policy.yaml",
+                "--report",
+                "sarif=out.sarif",
+                "plans",
+            ],
+            vec!["out.sarif"],
+        ),
+        (
+            vec![
+                "check",
+                "--no-default-packs",
+                "--policy",
+                "policy.yaml",
+                "--write-baseline",
+                "base.json",
+                "plans",
+            ],
+            vec!["base.json"],
+        ),
+        (vec!["init", "new-plan.yaml"], vec!["new-plan.yaml"]),
+        (
+            vec!["init", "--markdown", "new-plan.md"],
+            vec!["new-plan.md"],
+        ),
+    ] {
+        repo.run(&args).assert_clean(60, 500);
+        let now = snapshot(repo.path());
+        let created: Vec<&String> = now.keys().filter(|k| !before.contains_key(*k)).collect();
+        assert_eq!(created, written.iter().collect::<Vec<_>>(), "{args:?}");
+        let changed: Vec<&String> = before
+            .keys()
+            .filter(|k| now.get(*k) != before.get(*k))
+            .collect();
+        assert!(changed.is_empty(), "{args:?} changed {changed:?}");
+        for file in written {
+            std::fs::remove_file(repo.join(file)).unwrap();
+        }
+    }
+    // init never replaces a file without --force.
+    let run = repo.run(&["init", "plans/good.yaml"]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert_eq!(before, snapshot(repo.path()));
 
     // --output writes exactly one file, atomically, and replaces it on the next run.
     for format in ["human", "json"] {

@@ -197,6 +197,8 @@ pub fn run_in(dir: &Path, mut command: Command, args: &[&str]) -> Run {
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        // On GitHub, `--format github` appends to the step summary: not from these tests.
+        .env_remove("GITHUB_STEP_SUMMARY")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
