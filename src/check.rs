@@ -5,13 +5,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
-use rayon::prelude::*;
 
 use crate::baseline::{self, Baseline, BaselineError};
 use crate::config::{self, Config, ConfigError, FailOn};
 use crate::document::discover::{self, Candidate};
 use crate::document::{self, LoadError, LoadOptions, SourceFile};
-use crate::engine::{Engine, EvaluationError, Outcome};
+use crate::engine::budget::{Budget, BudgetExceeded, Limit};
+use crate::engine::{pool, Engine, EvaluationError, Outcome};
 use crate::expression::{parse_date, Runtime};
 use crate::finding::Finding;
 use crate::policy::{self, packs, PolicyError, PolicySet, PolicySource, Severity};
@@ -44,6 +44,10 @@ pub struct CheckOptions {
     pub no_exceptions: bool,
     /// Baseline file: findings whose fingerprint is in it do not fail the run.
     pub baseline: Option<PathBuf>,
+    /// Time budget of one evaluation, in milliseconds.
+    pub max_eval_ms: Option<u64>,
+    /// Memory budget of the run, in bytes (0: none).
+    pub max_memory: Option<u64>,
 }
 
 /// The result of one file.
@@ -63,6 +67,9 @@ pub struct FileReport {
     pub outcomes: Vec<Outcome>,
     /// Policy bugs met while evaluating this file.
     pub errors: Vec<EvaluationError>,
+    /// Policies stopped for exceeding the evaluation budget on this file, or the run stopping
+    /// before this file was checked.
+    pub budget: Vec<BudgetExceeded>,
     /// Why the file could not be read or parsed.
     pub load_error: Option<LoadError>,
     /// Documents in it that are not plans, and why.
@@ -158,7 +165,7 @@ impl Report {
             || self
                 .files
                 .iter()
-                .any(|f| f.load_error.is_some() || !f.errors.is_empty())
+                .any(|f| f.load_error.is_some() || !f.errors.is_empty() || !f.budget.is_empty())
     }
 
     /// The process exit code: 2 for problems, 1 for findings at or above the threshold, else 0.
@@ -188,6 +195,7 @@ impl Report {
         for file in &self.files {
             out.extend(file.load_error.iter().map(|e| e as &dyn miette::Diagnostic));
             out.extend(file.errors.iter().map(|e| e as &dyn miette::Diagnostic));
+            out.extend(file.budget.iter().map(|e| e as &dyn miette::Diagnostic));
         }
         out
     }
@@ -240,14 +248,26 @@ pub fn load_config(options: &CheckOptions, cwd: &Path) -> Result<Config, RunErro
     match config::find(options.config.as_deref(), cwd) {
         Some(path) => {
             let shown = discover::display(&path, cwd);
+            let read_error = |e: LoadError| {
+                RunError::Config(vec![ConfigError::Read {
+                    file: shown.clone(),
+                    reason: e.to_string(),
+                }])
+            };
+            document::confine(&path, &shown, &repository_root(cwd)).map_err(read_error)?;
             config::load(&path, &shown).map_err(RunError::Config)
         }
         None => Ok(Config::default()),
     }
 }
 
-/// Reads the policy files and directories named by the user (YAML files, recursively).
-pub fn user_policy_sources(paths: &[PathBuf], cwd: &Path) -> (Vec<PolicySource>, Vec<PolicyError>) {
+/// Reads the policy files and directories named by the user (YAML files, recursively); a file
+/// inside `root` is not read through a symbolic link that leads out of it.
+pub fn user_policy_sources(
+    paths: &[PathBuf],
+    cwd: &Path,
+    root: &Path,
+) -> (Vec<PolicySource>, Vec<PolicyError>) {
     let mut sources = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
@@ -267,7 +287,9 @@ pub fn user_policy_sources(paths: &[PathBuf], cwd: &Path) -> (Vec<PolicySource>,
             if name.split('/').any(|part| part == "tests") {
                 continue;
             }
-            match document::read_text(&path, &name, 4 * 1024 * 1024) {
+            let read = document::confine(&path, &name, root)
+                .and_then(|real| document::read_text(&real, &name, 4 * 1024 * 1024));
+            match read {
                 Ok(text) => sources.push(PolicySource {
                     name,
                     path,
@@ -303,7 +325,7 @@ pub fn policy_catalogue(
         packs.to_vec()
     };
     let mut sources = policy::builtin_sources(&packs);
-    let (user, errors) = user_policy_sources(files, cwd);
+    let (user, errors) = user_policy_sources(files, cwd, &repository_root(cwd));
     sources.extend(user);
     let mut set = policy::load(&sources, &policy::params(None), &Runtime::new());
     set.errors.extend(errors);
@@ -312,6 +334,52 @@ pub fn policy_catalogue(
 
 /// Runs a whole check.
 pub fn run(options: &CheckOptions, cwd: &Path) -> Result<Report, RunError> {
+    Ok(prepare(options, cwd)?.run())
+}
+
+/// A check ready to run: config read, policies compiled, files found.
+pub struct Prepared {
+    engine: Arc<Engine>,
+    policy_set: PolicySet,
+    discovery: discover::Discovery,
+    load: Arc<LoadSettings>,
+    budget: Budget,
+    options: CheckOptions,
+    config_exceptions: Option<PathBuf>,
+    as_of: NaiveDate,
+    fail_on: FailOn,
+    root: PathBuf,
+    cwd: PathBuf,
+    started: Instant,
+}
+
+/// What every file is loaded with.
+struct LoadSettings {
+    max_file_size: u64,
+    plan_globs: globset::GlobSet,
+    has_plan_globs: bool,
+    config_dir: PathBuf,
+    root: Arc<Path>,
+    scan_directives: bool,
+}
+
+impl LoadSettings {
+    fn is_configured_plan(&self, path: &Path) -> bool {
+        self.plan_globs
+            .is_match(discover::relative(path, &self.config_dir))
+    }
+
+    fn options(&self, candidate: &Candidate) -> LoadOptions {
+        LoadOptions {
+            max_file_size: self.max_file_size,
+            markdown_is_plan: self.has_plan_globs && self.is_configured_plan(&candidate.path),
+            root: Some(self.root.clone()),
+        }
+    }
+}
+
+/// Reads the config, compiles the policies and finds the files, without checking any.
+pub fn prepare(options: &CheckOptions, cwd: &Path) -> Result<Prepared, RunError> {
     let started = Instant::now();
     let config = load_config(options, cwd)?;
     let as_of = options
@@ -345,7 +413,7 @@ pub fn run(options: &CheckOptions, cwd: &Path) -> Result<Report, RunError> {
     let mut sources = policy::builtin_sources(&packs);
     let mut policy_paths = config.policies.clone();
     policy_paths.extend(options.policies.iter().map(|p| cwd.join(p)));
-    let (user_sources, read_errors) = user_policy_sources(&policy_paths, cwd);
+    let (user_sources, read_errors) = user_policy_sources(&policy_paths, cwd, &root_dir);
     sources.extend(user_sources);
     let runtime = Runtime::new();
     let params = policy::params(config.params.as_ref());
@@ -365,95 +433,181 @@ pub fn run(options: &CheckOptions, cwd: &Path) -> Result<Report, RunError> {
     let mut discovery = discover::discover(&args, &base, cwd);
     let plan_globs = discover::glob_set(&config.plans)
         .map_err(|e| RunError::Usage(format!("invalid `plans` pattern in the config: {e}")))?;
-    let config_dir = config.dir().unwrap_or(cwd).to_path_buf();
-    let is_configured_plan =
-        |path: &Path| plan_globs.is_match(discover::display(path, &config_dir));
-    if options.only_plans && !config.plans.is_empty() {
-        discovery.files.retain(|c| is_configured_plan(&c.path));
+    let load = LoadSettings {
+        max_file_size: options
+            .max_file_size
+            .or(config.max_file_size)
+            .unwrap_or(document::DEFAULT_MAX_FILE_SIZE),
+        plan_globs,
+        has_plan_globs: !config.plans.is_empty(),
+        config_dir: config.dir().unwrap_or(cwd).to_path_buf(),
+        root: Arc::from(root_dir.as_path()),
+        scan_directives: !options.no_exceptions,
+    };
+    if options.only_plans && load.has_plan_globs {
+        discovery.files.retain(|c| load.is_configured_plan(&c.path));
     }
-    let max_file_size = options
-        .max_file_size
-        .or(config.max_file_size)
-        .unwrap_or(document::DEFAULT_MAX_FILE_SIZE);
-
+    let defaults = Budget::default();
+    let budget = Budget {
+        eval_time: options
+            .max_eval_ms
+            .or(config.max_eval_ms)
+            .map_or(defaults.eval_time, Duration::from_millis),
+        memory: match options.max_memory.or(config.max_memory) {
+            Some(0) => None,
+            Some(bytes) => Some(bytes),
+            None => defaults.memory,
+        },
+    };
     let engine = Engine::new(
         &runtime,
-        &policy_set.policies,
+        policy_set.policies.clone(),
         &params,
         now,
         root_dir.clone(),
     );
-    let scan_directives = !options.no_exceptions;
-    let mut files: Vec<FileReport> = discovery
-        .files
-        .par_iter()
-        .map(|candidate| {
-            let load_options = LoadOptions {
-                max_file_size,
-                markdown_is_plan: !config.plans.is_empty() && is_configured_plan(&candidate.path),
-            };
-            check_file(&engine, candidate, load_options, scan_directives)
-        })
-        .collect();
-
-    let exceptions = if options.no_exceptions {
-        Exceptions::disabled()
-    } else {
-        let path = options
-            .exceptions
-            .as_ref()
-            .map(|p| cwd.join(p))
-            .or_else(|| config.exceptions.clone());
-        let loaded = match path {
-            Some(path) => waiver::file::load(&path, &discover::display(&path, cwd)),
-            None => (None, Vec::new()),
-        };
-        waiver::apply(&mut files, &policy_set.policies, loaded, as_of)
-    };
-    let mut report = Report {
-        files,
+    Ok(Prepared {
+        engine: Arc::new(engine),
         policy_set,
-        discovery_errors: discovery.errors,
+        discovery,
+        load: Arc::new(load),
+        budget,
+        options: options.clone(),
+        config_exceptions: config.exceptions.clone(),
         as_of,
-        elapsed: Duration::ZERO,
         fail_on: options.fail_on.or(config.fail_on).unwrap_or(FailOn::Error),
         root: root_dir,
         cwd: cwd.to_path_buf(),
-        exceptions,
-        baseline: None,
-        baseline_errors: Vec::new(),
-    };
-    if let Some(path) = &options.baseline {
-        let path = cwd.join(path);
-        let shown = discover::display(&path, cwd);
-        match Baseline::load(&path, &shown) {
-            Ok(baseline) => report.apply_baseline(&baseline, &shown),
-            Err(e) => report.baseline_errors.push(e),
+        started,
+    })
+}
+
+impl Prepared {
+    /// The plan files that will be checked, in order.
+    pub fn files(&self) -> &[Candidate] {
+        &self.discovery.files
+    }
+
+    /// Checks every file, in parallel, within the evaluation budget.
+    pub fn run(self) -> Report {
+        let candidates: Arc<Vec<Candidate>> = Arc::new(self.discovery.files);
+        let (engine, load, files) = (self.engine.clone(), self.load.clone(), candidates.clone());
+        let work = move |job: pool::Job<'_>| {
+            let candidate = &files[job.index];
+            check_file(
+                &engine,
+                candidate,
+                &load.options(candidate),
+                load.scan_directives,
+                job,
+            )
+        };
+        let disable = |policy| self.engine.disable(policy);
+        crate::engine::alloc::set_limit(self.budget.memory);
+        let finished = pool::run(candidates.len(), self.budget, work, disable);
+        let mut files: Vec<FileReport> = candidates
+            .iter()
+            .zip(finished)
+            .map(|(candidate, done)| finish(&self.engine, candidate, done))
+            .collect();
+
+        let (options, cwd) = (&self.options, &self.cwd);
+        let exceptions = if options.no_exceptions {
+            Exceptions::disabled()
+        } else {
+            let path = options
+                .exceptions
+                .as_ref()
+                .map(|p| cwd.join(p))
+                .or(self.config_exceptions);
+            let loaded = match path {
+                Some(path) => waiver::file::load(&path, &discover::display(&path, cwd)),
+                None => (None, Vec::new()),
+            };
+            waiver::apply(&mut files, &self.policy_set.policies, loaded, self.as_of)
+        };
+        let mut report = Report {
+            files,
+            policy_set: self.policy_set,
+            discovery_errors: self.discovery.errors,
+            as_of: self.as_of,
+            elapsed: Duration::ZERO,
+            fail_on: self.fail_on,
+            root: self.root,
+            cwd: self.cwd.clone(),
+            exceptions,
+            baseline: None,
+            baseline_errors: Vec::new(),
+        };
+        if let Some(path) = &options.baseline {
+            let path = cwd.join(path);
+            let shown = discover::display(&path, cwd);
+            match Baseline::load(&path, &shown) {
+                Ok(baseline) => report.apply_baseline(&baseline, &shown),
+                Err(e) => report.baseline_errors.push(e),
+            }
+        }
+        report.elapsed = self.started.elapsed();
+        report
+    }
+}
+
+/// The report of a file from how its job ended: a file the run stopped before is reported as not
+/// checked, with the budget that stopped it.
+fn finish(engine: &Engine, candidate: &Candidate, done: pool::Finished<FileReport>) -> FileReport {
+    let checked = done.result.is_some();
+    let mut report = done
+        .result
+        .unwrap_or_else(|| FileReport::empty(candidate, engine.policies().len()));
+    if let Some(panic) = done.panic {
+        report.load_error = Some(LoadError::Read {
+            file: candidate.name.clone(),
+            reason: format!(
+                "internal error while checking this file (a bug; please report it): {panic}"
+            ),
+        });
+    }
+    // A file checked to the end reported its time overruns itself, with the document at hand;
+    // otherwise every overrun is reported here.
+    let unreported = done
+        .overruns
+        .iter()
+        .filter(|o| !checked || matches!(o.limit, Limit::Memory { .. }));
+    for overrun in unreported {
+        report
+            .budget
+            .push(engine.budget_error(&candidate.name, None, overrun));
+    }
+    report
+}
+
+impl FileReport {
+    fn empty(candidate: &Candidate, policies: usize) -> Self {
+        FileReport {
+            name: candidate.name.clone(),
+            path: candidate.path.clone(),
+            source: None,
+            documents: 0,
+            findings: Vec::new(),
+            outcomes: vec![Outcome::NotApplicable; policies],
+            errors: Vec::new(),
+            budget: Vec::new(),
+            load_error: None,
+            skipped: Vec::new(),
+            directives: Directives::default(),
         }
     }
-    report.elapsed = started.elapsed();
-    Ok(report)
 }
 
 /// Loads one file and evaluates every policy on each of its documents.
 fn check_file(
-    engine: &Engine<'_>,
+    engine: &Engine,
     candidate: &Candidate,
-    options: LoadOptions,
+    options: &LoadOptions,
     scan_directives: bool,
+    job: pool::Job<'_>,
 ) -> FileReport {
-    let mut report = FileReport {
-        name: candidate.name.clone(),
-        path: candidate.path.clone(),
-        source: None,
-        documents: 0,
-        findings: Vec::new(),
-        outcomes: vec![Outcome::NotApplicable; engine.policies().len()],
-        errors: Vec::new(),
-        load_error: None,
-        skipped: Vec::new(),
-        directives: Directives::default(),
-    };
+    let mut report = FileReport::empty(candidate, engine.policies().len());
     let loaded = match document::load(&candidate.path, &candidate.name, options) {
         Ok(loaded) => loaded,
         Err(err) => {
@@ -463,13 +617,23 @@ fn check_file(
     };
     report.skipped = loaded.skipped;
     report.documents = loaded.documents.len();
-    for doc in &loaded.documents {
-        let result = engine.check(doc);
+    for (index, doc) in loaded.documents.iter().enumerate() {
+        let result = engine.check(doc, index, job.meter);
         report.findings.extend(result.findings);
         report.errors.extend(result.errors);
         for (total, outcome) in report.outcomes.iter_mut().zip(result.outcomes) {
             *total = (*total).max(outcome);
         }
+    }
+    // Earlier attempts at this file overran the time budget: say where, now that the document is
+    // at hand.
+    for overrun in job.overruns {
+        let doc = overrun
+            .evaluation
+            .and_then(|e| loaded.documents.get(e.document));
+        report
+            .budget
+            .push(engine.budget_error(&candidate.name, doc, overrun));
     }
     report
         .findings
@@ -477,7 +641,11 @@ fn check_file(
     if scan_directives {
         report.directives = waiver::inline::scan(&loaded.documents);
     }
-    if !report.findings.is_empty() || !report.errors.is_empty() || !report.directives.is_empty() {
+    if !report.findings.is_empty()
+        || !report.errors.is_empty()
+        || !report.directives.is_empty()
+        || !report.budget.is_empty()
+    {
         report.source = loaded.documents.first().map(|d| d.source.clone());
     }
     report

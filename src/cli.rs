@@ -16,6 +16,8 @@ pub struct Cli {
 }
 
 /// The subcommands.
+// Parsed once per process: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check plans against policies (the default command).
@@ -220,6 +222,12 @@ pub struct CheckArgs {
     /// Largest plan file accepted, in bytes [default: 16 MiB].
     #[arg(long, value_name = "BYTES")]
     pub max_file_size: Option<u64>,
+    /// Time one policy may take on one match, in milliseconds, before it is stopped [default: 1000].
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_eval_ms: Option<u64>,
+    /// Memory the run may hold, in bytes, before it stops; 0 for no limit [default: 2 GiB].
+    #[arg(long, value_name = "BYTES")]
+    pub max_memory: Option<u64>,
 }
 
 /// Parses the command line, with `check` as the default command.

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::{Diagnostic, SourceSpan};
 use thiserror::Error;
 
 use crate::document::object::ObjectReader;
@@ -57,6 +57,10 @@ pub struct Config {
     pub fail_on: Option<FailOn>,
     /// Largest plan file accepted, in bytes.
     pub max_file_size: Option<u64>,
+    /// Time budget of one evaluation, in milliseconds.
+    pub max_eval_ms: Option<u64>,
+    /// Memory budget of a run, in bytes (0: none).
+    pub max_memory: Option<u64>,
 }
 
 impl Config {
@@ -88,7 +92,7 @@ pub enum ConfigError {
         message: String,
         /// The config file.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: crate::document::Named,
         /// Where.
         #[label("here")]
         at: SourceSpan,
@@ -116,7 +120,7 @@ pub fn load(path: &Path, shown: &str) -> Result<Config, Vec<ConfigError>> {
             reason: e.to_string(),
         }]
     })?;
-    let source = SourceFile::new(shown.to_string(), path.to_path_buf(), text);
+    let source = Arc::new(SourceFile::new(shown.to_string(), path.to_path_buf(), text));
     let invalid =
         |span: document::Span, message: String, help: Option<String>| ConfigError::Invalid {
             file: shown.to_string(),
@@ -161,19 +165,18 @@ pub fn load(path: &Path, shown: &str) -> Result<Config, Vec<ConfigError>> {
         }
         parsed
     });
-    let max_file_size = r
-        .integer("maxFileSize")
-        .and_then(|(n, node)| match u64::try_from(n) {
-            Ok(n) if n > 0 => Some(n),
+    let mut limit = |key: &'static str, what: &str, zero_ok: bool| {
+        r.integer(key).and_then(|(n, node)| match u64::try_from(n) {
+            Ok(n) if n > 0 || zero_ok => Some(n),
             _ => {
-                errors.push(invalid(
-                    node.span,
-                    "maxFileSize must be a positive number of bytes".into(),
-                    None,
-                ));
+                errors.push(invalid(node.span, format!("{key} must be {what}"), None));
                 None
             }
-        });
+        })
+    };
+    let max_file_size = limit("maxFileSize", "a positive number of bytes", false);
+    let max_eval_ms = limit("maxEvalMs", "a positive number of milliseconds", false);
+    let max_memory = limit("maxMemory", "a number of bytes (0 for no limit)", true);
     errors.extend(
         r.finish()
             .into_iter()
@@ -191,5 +194,7 @@ pub fn load(path: &Path, shown: &str) -> Result<Config, Vec<ConfigError>> {
         exceptions,
         fail_on,
         max_file_size,
+        max_eval_ms,
+        max_memory,
     })
 }

@@ -4,6 +4,8 @@
 //! policies -> [`engine`] evaluates -> [`finding`]s -> [`waiver`] (exceptions) and
 //! [`baseline`] -> [`render`].
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod authoring;
 pub mod baseline;
 pub mod catalog;
@@ -17,5 +19,6 @@ pub mod finding;
 pub mod output;
 pub mod policy;
 pub mod render;
+pub mod sanitize;
 pub mod testing;
 pub mod waiver;

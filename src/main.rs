@@ -1,5 +1,7 @@
 //! CLI entry: parse arguments, run, map the outcome to an exit code.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
@@ -13,11 +15,14 @@ use bcpcheck::cli::{
 use bcpcheck::document::{discover, Format};
 use bcpcheck::output::{self, Destinations};
 use bcpcheck::render::{self, Style};
+use bcpcheck::sanitize::strip_controls;
 use bcpcheck::{authoring, catalog, testing};
 
 // Evaluation allocates many small CEL values; mimalloc makes the allocator's share of a run much smaller.
+// The guard parks an evaluating thread that asks for more memory than the budget, rather than aborting.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: bcpcheck::engine::alloc::GuardedAlloc<mimalloc::MiMalloc> =
+    bcpcheck::engine::alloc::GuardedAlloc(mimalloc::MiMalloc);
 
 fn main() -> ExitCode {
     let cli = cli::parse();
@@ -51,7 +56,10 @@ fn print_problem(diag: &dyn miette::Diagnostic, color: bool) {
         miette::GraphicalTheme::unicode_nocolor()
     };
     let mut text = String::new();
-    let _ = miette::GraphicalReportHandler::new_themed(theme).render_report(&mut text, diag);
+    let diag = render::Clean::new(diag);
+    let _ = miette::GraphicalReportHandler::new_themed(theme)
+        .with_links(false)
+        .render_report(&mut text, &diag);
     eprintln!("{text}");
 }
 
@@ -74,8 +82,10 @@ fn run_check(args: CheckArgs) -> u8 {
         packs: args.packs,
         no_default_packs: args.no_default_packs,
         as_of,
-        config: args.config,
+        config: args.config.clone(),
         max_file_size: args.max_file_size,
+        max_eval_ms: args.max_eval_ms,
+        max_memory: args.max_memory,
         fail_on: args.fail_on,
         only_plans: args.only_plans,
         exceptions: args.exceptions,
@@ -92,9 +102,13 @@ fn run_check(args: CheckArgs) -> u8 {
     let baseline_in = args.baseline.as_ref().map(|p| cwd.join(p));
     let rewrites_baseline =
         baseline_in.is_some() && baseline_in == args.write_baseline.as_ref().map(|p| cwd.join(p));
+    let config_file = bcpcheck::config::find(args.config.as_deref(), &cwd);
     let mut extra: Vec<(&Path, &'static str)> = Vec::new();
     if let (Some(path), false) = (&baseline_in, rewrites_baseline) {
         extra.push((path, "the baseline"));
+    }
+    if let Some(path) = &config_file {
+        extra.push((path, "the config file"));
     }
     let mut destinations = Destinations::new(&report, &extra);
     let mut files: Vec<(Option<OutputFormat>, &Path)> = Vec::new();
@@ -268,7 +282,7 @@ fn run_init(args: InitArgs) -> u8 {
 
 fn usage_error(err: RunError, color: bool) -> u8 {
     match err {
-        RunError::Usage(message) => eprintln!("bcpcheck: {message}"),
+        RunError::Usage(message) => eprintln!("bcpcheck: {}", strip_controls(&message)),
         RunError::Config(errors) => {
             for e in &errors {
                 print_problem(e, color);

@@ -120,7 +120,10 @@ impl Destinations {
     }
 }
 
-/// Writes through a temporary file in the same directory, then renames: readers never see half a file.
+/// Writes through a new temporary file in the same directory, then renames: readers never see half
+/// a file. The temporary file is created exclusively under a random name, so a file or symbolic
+/// link planted where it would go is never opened (nor written through), and it is flushed to
+/// disk before the rename.
 pub fn write_atomically(path: &Path, text: &str, shown: &str) -> Result<(), OutputError> {
     let failed = |e: std::io::Error| OutputError::Write {
         path: shown.to_string(),
@@ -130,16 +133,19 @@ pub fn write_atomically(path: &Path, text: &str, shown: &str) -> Result<(), Outp
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = dir.join(format!(".{name}.bcpcheck-tmp-{}", std::process::id()));
-    std::fs::write(&temp, text).map_err(failed)?;
-    std::fs::rename(&temp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        failed(e)
-    })
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".bcpcheck-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Like any new file: read-write as the umask allows, not the temporary file's 0600.
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut file = builder.tempfile_in(dir).map_err(failed)?;
+    file.write_all(text.as_bytes()).map_err(failed)?;
+    file.as_file().sync_all().map_err(failed)?;
+    file.persist(path).map_err(|e| failed(e.error))?;
+    Ok(())
 }
 
 /// Appends `text` to a file another program owns (GitHub's step summary).
@@ -153,4 +159,37 @@ pub fn append(path: &Path, text: &str, shown: &str) -> Result<(), OutputError> {
             path: shown.to_string(),
             reason: e.to_string(),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_planted_link_at_a_temporary_name_is_never_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim.txt");
+        std::fs::write(&victim, "keep\n").unwrap();
+        #[cfg(unix)]
+        for pid in 0..50 {
+            let planted = dir.path().join(format!(".out.json.bcpcheck-tmp-{pid}"));
+            std::os::unix::fs::symlink(&victim, planted).unwrap();
+        }
+        let out = dir.path().join("out.json");
+        write_atomically(&out, "{}\n", "out.json").unwrap();
+        write_atomically(&out, "{\"a\": 1}\n", "out.json").unwrap();
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "{\"a\": 1}\n");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep\n");
+        let left = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(".bcpcheck-")
+            })
+            .count();
+        assert_eq!(left, 0, "no temporary file left");
+    }
 }

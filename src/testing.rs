@@ -107,7 +107,8 @@ struct Manifest {
 /// Runs every manifest found under `dirs` against the policies found there.
 pub fn run(dirs: &[PathBuf], cwd: &Path) -> TestReport {
     let mut errors = Vec::new();
-    let (mut sources, read_errors) = user_policy_sources(dirs, cwd);
+    let (mut sources, read_errors) =
+        user_policy_sources(dirs, cwd, &crate::check::repository_root(cwd));
     errors.extend(read_errors);
     // Policies in `<dir>/<pack>/` belong to that pack; `params.yaml` holds parameters, not a policy.
     let mut overrides: Option<Node> = None;
@@ -151,7 +152,7 @@ pub fn run(dirs: &[PathBuf], cwd: &Path) -> TestReport {
         };
         let engine = Engine::new(
             &runtime,
-            &policies.policies,
+            policies.policies.clone(),
             &params,
             manifest.as_of,
             crate::check::repository_root(cwd),
@@ -202,7 +203,7 @@ fn read_manifest(path: &Path, shown: &str, cwd: &Path) -> Result<Manifest, Vec<P
             reason: e.to_string(),
         }]
     })?;
-    let source = SourceFile::new(shown.to_string(), path.to_path_buf(), text);
+    let source = std::sync::Arc::new(SourceFile::new(shown.to_string(), path.to_path_buf(), text));
     let invalid = |span: document::Span, message: String, help: Option<String>| {
         PolicyError::at(&source, span, message, "here", help)
     };
@@ -302,7 +303,7 @@ fn read_manifest(path: &Path, shown: &str, cwd: &Path) -> Result<Manifest, Vec<P
 }
 
 fn run_case(
-    engine: &Engine<'_>,
+    engine: &Engine,
     case: &Case,
     manifest: &str,
     coverage: &mut BTreeMap<String, Coverage>,
@@ -317,7 +318,7 @@ fn run_case(
         markdown_is_plan: true,
         ..LoadOptions::default()
     };
-    let loaded = match document::load(&case.plan, &case.plan_name, options) {
+    let loaded = match document::load(&case.plan, &case.plan_name, &options) {
         Ok(loaded) if !loaded.documents.is_empty() => loaded,
         Ok(_) => {
             result
@@ -332,8 +333,10 @@ fn run_case(
     };
     let mut found = BTreeSet::new();
     let mut outcomes = vec![Outcome::NotApplicable; engine.policies().len()];
-    for doc in &loaded.documents {
-        let checked = engine.check(doc);
+    // Fixtures are the policy author's own: evaluated without the run's watchdog.
+    let meter = crate::engine::budget::Meter::default();
+    for (index, doc) in loaded.documents.iter().enumerate() {
+        let checked = engine.check(doc, index, &meter);
         result
             .problems
             .extend(checked.errors.iter().map(|e| e.to_string()));

@@ -104,13 +104,16 @@ fn walk(
 ) {
     let walker = WalkBuilder::new(dir).require_git(false).build();
     for entry in walker.flatten() {
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
+        // Symbolic links are listed, not followed: loading reads them only if they stay inside
+        // the repository, and reports loops and broken links. FIFOs, sockets and devices with a
+        // plan's name are listed too, so that loading reports them instead of skipping silently.
+        if entry.file_type().is_none_or(|t| t.is_dir()) {
             continue;
         }
         let path = entry.into_path();
         let name = display(&path, cwd);
         let wanted = match filter {
-            Some(set) => set.is_match(display(&path, base)),
+            Some(set) => set.is_match(relative(&path, base)),
             None => Format::of(&path).is_some(),
         };
         if wanted {
@@ -119,8 +122,14 @@ fn walk(
     }
 }
 
-/// `path` relative to `cwd` with `/` separators, without `./`; `../` where it lies outside.
+/// `path` relative to `cwd` with `/` separators, without `./`; `../` where it lies outside; safe
+/// to print: control characters in file names are replaced.
 pub fn display(path: &Path, cwd: &Path) -> String {
+    crate::sanitize::strip_controls(&relative(path, cwd))
+}
+
+/// `path` relative to `cwd` as [`display`] shows it, but as it is: for matching globs.
+pub fn relative(path: &Path, cwd: &Path) -> String {
     if !path.is_absolute() {
         return join(
             path.components()

@@ -7,6 +7,13 @@ use pulldown_cmark::{Event, MetadataBlockKind, Options, Parser, Tag, TagEnd};
 use super::placeholder;
 use super::source::SourceFile;
 use super::tree::{Mapping, Node, Span, Value};
+use super::yaml;
+
+/// Text kept for the title of one heading or the text of one link or image, in bytes.
+pub const MAX_LABEL: usize = 1024;
+/// Links and images nested in each other deeper than this are not recorded: an image's alt text
+/// holds the text of the images nested in it, so unbounded nesting would copy text quadratically.
+pub const MAX_INLINE_NESTING: usize = 32;
 
 /// A Markdown file split into its front matter and the structure of its body.
 pub struct MarkdownParts {
@@ -16,6 +23,8 @@ pub struct MarkdownParts {
     pub unclosed_front_matter: bool,
     /// `doc.body`: sections, links, images, placeholders and plain text, each with its span.
     pub body: Node,
+    /// Where the body passed [`yaml::MAX_NODES`] values, if it did; what follows is not recorded.
+    pub too_many: Option<Span>,
 }
 
 #[derive(Default)]
@@ -25,24 +34,52 @@ struct Collector {
     images: Vec<Node>,
     placeholders: Vec<Node>,
     text: String,
+    /// The text of the open headings, links and images; each keeps where its own text starts.
+    labels: String,
+    /// Values recorded so far, against [`yaml::MAX_NODES`].
+    nodes: usize,
+    too_many: Option<Span>,
 }
 
 enum Open {
     Heading {
         level: i64,
         start: usize,
-        title: String,
+        from: usize,
     },
     Link {
         target: String,
         start: usize,
-        text: String,
+        from: usize,
     },
     Image {
         target: String,
         start: usize,
-        alt: String,
+        from: usize,
     },
+    /// Nested too deep to record.
+    Skipped,
+}
+
+impl Open {
+    /// Where its text starts in [`Collector::labels`].
+    fn from(&self) -> Option<usize> {
+        match self {
+            Open::Heading { from, .. } | Open::Link { from, .. } | Open::Image { from, .. } => {
+                Some(*from)
+            }
+            Open::Skipped => None,
+        }
+    }
+}
+
+/// The longest prefix of `text` of at most `max` bytes that ends on a character boundary.
+fn prefix(text: &str, max: usize) -> &str {
+    let mut end = max.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// Parses a Markdown file's text.
@@ -64,24 +101,32 @@ pub fn parse(source: &SourceFile) -> MarkdownParts {
             Event::End(TagEnd::MetadataBlock(_)) => in_metadata = false,
             Event::Start(Tag::CodeBlock(_)) => in_code = true,
             Event::End(TagEnd::CodeBlock) => in_code = false,
+            Event::Start(Tag::Heading { .. } | Tag::Link { .. } | Tag::Image { .. })
+                if open.len() >= MAX_INLINE_NESTING =>
+            {
+                open.push(Open::Skipped)
+            }
             Event::Start(Tag::Heading { level, .. }) => open.push(Open::Heading {
                 level: level as i64,
                 start: range.start,
-                title: String::new(),
+                from: out.labels.len(),
             }),
             Event::Start(Tag::Link { dest_url, .. }) => open.push(Open::Link {
                 target: dest_url.to_string(),
                 start: range.start,
-                text: String::new(),
+                from: out.labels.len(),
             }),
             Event::Start(Tag::Image { dest_url, .. }) => open.push(Open::Image {
                 target: dest_url.to_string(),
                 start: range.start,
-                alt: String::new(),
+                from: out.labels.len(),
             }),
             Event::End(TagEnd::Heading(_) | TagEnd::Link | TagEnd::Image) => {
                 if let Some(item) = open.pop() {
                     out.close(source, item, range.end);
+                }
+                if open.is_empty() {
+                    out.labels.clear();
                 }
             }
             Event::Text(_) if in_metadata => front_matter = Some(range.clone()),
@@ -90,12 +135,11 @@ pub fn parse(source: &SourceFile) -> MarkdownParts {
                 if !in_code && matches!(event, Event::Text(_)) {
                     out.placeholders_in(source, t, range.clone());
                 }
-                for item in open.iter_mut() {
-                    match item {
-                        Open::Heading { title, .. } => title.push_str(t),
-                        Open::Link { text, .. } => text.push_str(t),
-                        Open::Image { alt, .. } => alt.push_str(t),
-                    }
+                // Every open item's text is a suffix of the labels: keep only what the innermost
+                // one (the latest start) still has room for.
+                if let Some(from) = open.iter().rev().find_map(Open::from) {
+                    let room = (from + MAX_LABEL).saturating_sub(out.labels.len());
+                    out.labels.push_str(prefix(t, room));
                 }
                 out.text.push_str(t);
             }
@@ -122,6 +166,7 @@ pub fn parse(source: &SourceFile) -> MarkdownParts {
         front_matter,
         unclosed_front_matter,
         body: Node::new(Value::Map(body), whole),
+        too_many: out.too_many,
     }
 }
 
@@ -142,15 +187,31 @@ fn target_path(target: &str) -> String {
 }
 
 impl Collector {
+    /// The text of an item whose text starts at `from` in the labels.
+    fn label(&self, from: usize) -> String {
+        prefix(self.labels.get(from..).unwrap_or(""), MAX_LABEL).to_string()
+    }
+
+    /// Counts a record of `fields` values; false once the body holds too many to record more.
+    fn room_for(&mut self, fields: usize, span: Span) -> bool {
+        self.nodes += 2 * fields + 1;
+        if self.nodes > yaml::MAX_NODES {
+            self.too_many.get_or_insert(span);
+            return false;
+        }
+        true
+    }
+
     fn close(&mut self, source: &SourceFile, item: Open, end: usize) {
         match item {
-            Open::Heading {
-                level,
-                start,
-                title,
-            } => {
+            Open::Skipped => {}
+            Open::Heading { level, start, from } => {
+                let title = self.label(from);
+                if !self.room_for(3, Span::new(start, end)) {
+                    return;
+                }
                 let span = Span::new(start, end);
-                let line = source.line_col(start).line as i64;
+                let line = source.line_of(start) as i64;
                 self.sections.push(Node::record(
                     span,
                     vec![
@@ -163,22 +224,32 @@ impl Collector {
             Open::Link {
                 target,
                 start,
-                text,
+                from,
             } => {
                 let span = Span::new(start, end);
-                self.links
-                    .push(Self::reference(source, span, target, ("text", text)));
+                let text = self.label(from);
+                if self.room_for(5, span) {
+                    self.links
+                        .push(Self::reference(source, span, target, ("text", text)));
+                }
             }
-            Open::Image { target, start, alt } => {
+            Open::Image {
+                target,
+                start,
+                from,
+            } => {
                 let span = Span::new(start, end);
-                self.images
-                    .push(Self::reference(source, span, target, ("alt", alt)));
+                let alt = self.label(from);
+                if self.room_for(5, span) {
+                    self.images
+                        .push(Self::reference(source, span, target, ("alt", alt)));
+                }
             }
         }
     }
 
     fn reference(source: &SourceFile, span: Span, target: String, label: (&str, String)) -> Node {
-        let line = source.line_col(span.start).line as i64;
+        let line = source.line_of(span.start) as i64;
         Node::record(
             span,
             vec![
@@ -200,7 +271,10 @@ impl Collector {
             } else {
                 Span::new(range.start, range.end)
             };
-            let line = source.line_col(span.start).line as i64;
+            if !self.room_for(2, span) {
+                return;
+            }
+            let line = source.line_of(span.start) as i64;
             self.placeholders.push(Node::record(
                 span,
                 vec![

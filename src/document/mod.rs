@@ -4,19 +4,19 @@ pub mod discover;
 pub mod markdown;
 pub mod object;
 pub mod placeholder;
+pub mod read;
 pub mod source;
 pub mod tree;
 pub mod yaml;
 
-use std::fs;
-use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use thiserror::Error;
 
-pub use source::{LineCol, SourceFile};
+pub use read::{confine, read_text};
+pub use source::{LineCol, Snippet, SourceFile};
 pub use tree::{LogicalPath, Mapping, Node, Segment, Span, Value};
 
 /// The API version every bcpcheck document declares.
@@ -123,12 +123,14 @@ pub struct Loaded {
 }
 
 /// How to load files.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct LoadOptions {
     /// Refuse files larger than this many bytes.
     pub max_file_size: u64,
     /// Treat a Markdown file without `kind` as a `ContinuityPlan` (the config's plan globs say so).
     pub markdown_is_plan: bool,
+    /// The repository root: a plan inside it is not read through a symbolic link leading out.
+    pub root: Option<Arc<Path>>,
 }
 
 impl Default for LoadOptions {
@@ -136,6 +138,7 @@ impl Default for LoadOptions {
         LoadOptions {
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             markdown_is_plan: false,
+            root: None,
         }
     }
 }
@@ -194,6 +197,42 @@ pub enum LoadError {
         #[label("invalid byte here")]
         at: SourceSpan,
     },
+    /// Text in an encoding bcpcheck does not read, or broken UTF-16.
+    #[error("{file}: {problem}")]
+    #[diagnostic(
+        code(bcpcheck::encoding),
+        help("save the file as UTF-8 (UTF-16 is read when it starts with a byte-order mark)")
+    )]
+    Encoding {
+        /// File as shown.
+        file: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A NUL byte: a binary file, or UTF-16 without a byte-order mark.
+    #[error("{file}: a binary file, not text (NUL byte at offset {offset})")]
+    #[diagnostic(
+        code(bcpcheck::binary),
+        help("plans are UTF-8 text; UTF-16 is read only with a byte-order mark")
+    )]
+    Binary {
+        /// File as shown.
+        file: String,
+        /// The first NUL byte.
+        offset: usize,
+    },
+    /// A symbolic link loop, a broken link, or a link leading outside the repository.
+    #[error("{file}: {problem}")]
+    #[diagnostic(
+        code(bcpcheck::link),
+        help("bcpcheck reads plans only inside the repository: replace the link with the file, or point it at a file inside the repository")
+    )]
+    Link {
+        /// File as shown.
+        file: String,
+        /// What is wrong.
+        problem: String,
+    },
     /// Nothing but whitespace and comments.
     #[error("{file}: empty file: no YAML document")]
     #[diagnostic(
@@ -221,7 +260,7 @@ pub struct SpannedError {
     pub message: String,
     /// The file.
     #[source_code]
-    pub src: NamedSource<Arc<str>>,
+    pub src: Named,
     /// Where.
     #[label("{label}")]
     pub at: SourceSpan,
@@ -237,7 +276,7 @@ pub struct SpannedError {
 
 impl LoadError {
     /// Turns a YAML error into a diagnostic on `source`.
-    pub fn from_yaml(source: &SourceFile, err: yaml::YamlError) -> Self {
+    pub fn from_yaml(source: &Arc<SourceFile>, err: yaml::YamlError) -> Self {
         let (label, first, help) = match &err.kind {
             yaml::YamlErrorKind::DuplicateKey { first, .. } => (
                 "defined again here".to_string(),
@@ -259,6 +298,11 @@ impl LoadError {
                 None,
                 Some("flatten the structure".into()),
             ),
+            yaml::YamlErrorKind::TooManyNodes => (
+                "the limit is reached here".into(),
+                None,
+                Some("split the plan into several files".into()),
+            ),
             yaml::YamlErrorKind::ComplexKey => {
                 ("this key".into(), None, Some("use a plain text key".into()))
             }
@@ -275,7 +319,13 @@ impl LoadError {
     }
 
     /// A diagnostic at `span` of `source` that is not a YAML parse error (front matter, structure).
-    pub fn at(source: &SourceFile, span: Span, message: String, label: &str, help: &str) -> Self {
+    pub fn at(
+        source: &Arc<SourceFile>,
+        span: Span,
+        message: String,
+        label: &str,
+        help: &str,
+    ) -> Self {
         LoadError::Spanned(Box::new(SpannedError {
             file: source.name.clone(),
             message,
@@ -294,15 +344,21 @@ impl LoadError {
             | LoadError::NotAFile { file, .. }
             | LoadError::TooLarge { file, .. }
             | LoadError::NotUtf8 { file, .. }
+            | LoadError::Encoding { file, .. }
+            | LoadError::Binary { file, .. }
+            | LoadError::Link { file, .. }
             | LoadError::Empty { file } => file,
             LoadError::Spanned(e) => &e.file,
         }
     }
 }
 
-/// A miette source for `source`.
-pub fn named(source: &SourceFile) -> NamedSource<Arc<str>> {
-    NamedSource::new(source.name.clone(), source.text.clone()).with_language("yaml")
+/// A miette source for a file: safe to print (control characters masked), cheap to read.
+pub type Named = NamedSource<Snippet>;
+
+/// The miette source of `source`, for diagnostics that show where in it.
+pub fn named(source: &Arc<SourceFile>) -> Named {
+    NamedSource::new(source.name.clone(), Snippet(source.clone())).with_language("yaml")
 }
 
 /// Our span as miette's.
@@ -310,67 +366,27 @@ pub fn to_source_span(span: Span) -> SourceSpan {
     SourceSpan::new(span.start.into(), span.len())
 }
 
-/// Reads a file as UTF-8 text within the size limit, refusing anything that is not a regular file.
-pub fn read_text(path: &Path, name: &str, max_size: u64) -> Result<String, LoadError> {
-    let read_err = |e: std::io::Error| LoadError::Read {
-        file: name.to_string(),
-        reason: e.to_string(),
+/// Reads and parses one plan file.
+pub fn load(path: &Path, name: &str, options: &LoadOptions) -> Result<Loaded, LoadError> {
+    let format = Format::of(path).unwrap_or(Format::Yaml);
+    let real = match &options.root {
+        Some(root) => confine(path, name, root)?,
+        None => path.to_path_buf(),
     };
-    // Checked before opening: opening a FIFO would block.
-    let meta = fs::metadata(path).map_err(read_err)?;
-    let kind = meta.file_type();
-    if !kind.is_file() {
-        let what = if kind.is_dir() {
-            "a directory"
-        } else if kind.is_symlink() {
-            "a symbolic link"
-        } else {
-            "a special file"
-        };
-        return Err(LoadError::NotAFile {
-            file: name.to_string(),
-            what,
-        });
-    }
-    if meta.len() > max_size {
-        return Err(LoadError::TooLarge {
-            file: name.to_string(),
-            size: meta.len(),
-            limit: max_size,
-        });
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    fs::File::open(path)
-        .map_err(read_err)?
-        .take(max_size + 1)
-        .read_to_end(&mut bytes)
-        .map_err(read_err)?;
-    if bytes.len() as u64 > max_size {
-        return Err(LoadError::TooLarge {
-            file: name.to_string(),
-            size: bytes.len() as u64,
-            limit: max_size,
-        });
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        let at = e.utf8_error().valid_up_to();
-        let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-        LoadError::NotUtf8 {
-            file: name.to_string(),
-            src: NamedSource::new(name, text),
-            at: SourceSpan::new(at.into(), 1),
-        }
-    })
+    let text = read_text(&real, name, options.max_file_size)?;
+    let source = Arc::new(SourceFile::new(name.to_string(), path.to_path_buf(), text));
+    load_source(source, format, options.markdown_is_plan)
 }
 
-/// Reads and parses one plan file.
-pub fn load(path: &Path, name: &str, options: LoadOptions) -> Result<Loaded, LoadError> {
-    let format = Format::of(path).unwrap_or(Format::Yaml);
-    let text = read_text(path, name, options.max_file_size)?;
-    let source = Arc::new(SourceFile::new(name.to_string(), path.to_path_buf(), text));
+/// Parses a plan already read: the documents of a YAML stream, or a Markdown plan.
+pub fn load_source(
+    source: Arc<SourceFile>,
+    format: Format,
+    markdown_is_plan: bool,
+) -> Result<Loaded, LoadError> {
     match format {
         Format::Yaml => load_yaml(source),
-        Format::Markdown => load_markdown(source, options.markdown_is_plan),
+        Format::Markdown => load_markdown(source, markdown_is_plan),
     }
 }
 
@@ -386,7 +402,7 @@ fn load_yaml(source: Arc<SourceFile>) -> Result<Loaded, LoadError> {
     for (index, mut root) in roots.into_iter().enumerate() {
         match document_kind(&root) {
             Ok(kind) => {
-                add_data_placeholders(&mut root, &source);
+                add_data_placeholders(&mut root, &source)?;
                 loaded.documents.push(Document {
                     source: source.clone(),
                     format: Format::Yaml,
@@ -403,6 +419,15 @@ fn load_yaml(source: Arc<SourceFile>) -> Result<Loaded, LoadError> {
 
 fn load_markdown(source: Arc<SourceFile>, is_plan: bool) -> Result<Loaded, LoadError> {
     let parts = markdown::parse(&source);
+    if let Some(span) = parts.too_many {
+        return Err(LoadError::at(
+            &source,
+            span,
+            format!("more than {} keys and values in one file", yaml::MAX_NODES),
+            "the limit is reached here",
+            "split the plan into several files",
+        ));
+    }
     if parts.unclosed_front_matter {
         return Err(LoadError::at(
             &source,
@@ -436,7 +461,8 @@ fn load_markdown(source: Arc<SourceFile>, is_plan: bool) -> Result<Loaded, LoadE
     data.entries.retain(|(k, _)| k != "body");
     let mut root = Node::new(Value::Map(data), Span::new(0, source.text.len()));
     // Filler in the front matter counts as much as filler in the prose; it comes first in the file.
-    let in_front_matter = placeholder::in_data(&root, &source);
+    let in_front_matter = placeholder::in_data(&root, &source)
+        .map_err(|span| too_many_placeholders(&source, span))?;
     let mut body = parts.body;
     if let Some(Value::Seq(items)) = body
         .as_map_mut()
@@ -471,18 +497,34 @@ fn load_markdown(source: Arc<SourceFile>, is_plan: bool) -> Result<Loaded, LoadE
 
 /// Adds `body: {placeholders: [{text, line, path}]}` to a YAML plan: the filler held by its text
 /// values (a `body` written in the file is replaced, as in Markdown plans).
-fn add_data_placeholders(root: &mut Node, source: &SourceFile) {
+fn add_data_placeholders(root: &mut Node, source: &Arc<SourceFile>) -> Result<(), LoadError> {
     let span = root.span;
     if let Some(map) = root.as_map_mut() {
         map.entries.retain(|(k, _)| k != "body");
     }
-    let found = placeholder::in_data(root, source);
+    let found =
+        placeholder::in_data(root, source).map_err(|at| too_many_placeholders(source, at))?;
     let mut body = Mapping::default();
     body.entries
         .push(("placeholders".into(), Node::new(Value::Seq(found), span)));
     if let Some(map) = root.as_map_mut() {
         map.replace("body", Node::new(Value::Map(body), span));
     }
+    Ok(())
+}
+
+/// The diagnostic for a document with more placeholders than are recorded.
+fn too_many_placeholders(source: &Arc<SourceFile>, span: Span) -> LoadError {
+    LoadError::at(
+        source,
+        source.first_line(span),
+        format!(
+            "more than {} placeholders in one document",
+            placeholder::MAX_RECORDS
+        ),
+        "the limit is reached in this value",
+        "replace the filler with the plan's content",
+    )
 }
 
 /// The kind of a bcpcheck document, or why the document is not one.

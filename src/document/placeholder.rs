@@ -14,6 +14,8 @@ use super::source::SourceFile;
 use super::tree::{LogicalPath, Node, Segment, Span, Value};
 
 // ASCII word boundaries (`(?-u:\b)`) keep the regex on its fast automaton; the vocabulary is ASCII.
+// A constant pattern, compiled by the unit tests: it cannot fail on input.
+#[allow(clippy::expect_used)]
 static VOCABULARY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)
@@ -77,15 +79,20 @@ pub fn contains(text: &str) -> bool {
     !find(text).is_empty()
 }
 
-/// One record `{text, line, path}` per placeholder in the text values of `data`, in document order.
+/// Most placeholder records kept for one document: each record is seven keys and values, counted
+/// against [`super::yaml::MAX_NODES`], so that a file of filler cannot grow without bound.
+pub const MAX_RECORDS: usize = super::yaml::MAX_NODES / 7;
+
+/// One record `{text, line, path}` per placeholder in the text values of `data`, in document order;
+/// `Err` with the text value at which more than [`MAX_RECORDS`] were found.
 ///
 /// Each record spans the whole text value that holds the placeholder, so a finding about it points
 /// at that value; `line` is the line of the placeholder itself (inside a block scalar it can be below
 /// the value's first line) and `path` the logical path of the value, such as `people[0].phone`.
-pub fn in_data(data: &Node, source: &SourceFile) -> Vec<Node> {
+pub fn in_data(data: &Node, source: &SourceFile) -> Result<Vec<Node>, Span> {
     let mut records = Vec::new();
-    collect(data, &mut Vec::new(), source, &mut records);
-    records
+    collect(data, &mut Vec::new(), source, &mut records)?;
+    Ok(records)
 }
 
 /// A step of the path being walked, borrowed from the tree: a key is copied only for a hit.
@@ -96,25 +103,31 @@ enum Step<'a> {
 }
 
 /// Depth first, in source order, with one path stack (nesting is capped by the YAML loader).
-fn collect<'a>(node: &'a Node, path: &mut Vec<Step<'a>>, source: &SourceFile, out: &mut Vec<Node>) {
+fn collect<'a>(
+    node: &'a Node,
+    path: &mut Vec<Step<'a>>,
+    source: &SourceFile,
+    out: &mut Vec<Node>,
+) -> Result<(), Span> {
     match &node.value {
-        Value::Str(text) => records_for(text, node.span, path, source, out),
+        Value::Str(text) => records_for(text, node.span, path, source, out)?,
         Value::Map(map) => {
             for (key, child) in &map.entries {
                 path.push(Step::Key(key));
-                collect(child, path, source, out);
+                collect(child, path, source, out)?;
                 path.pop();
             }
         }
         Value::Seq(items) => {
             for (index, child) in items.iter().enumerate() {
                 path.push(Step::Index(index));
-                collect(child, path, source, out);
+                collect(child, path, source, out)?;
                 path.pop();
             }
         }
         _ => {}
     }
+    Ok(())
 }
 
 fn records_for(
@@ -123,10 +136,13 @@ fn records_for(
     path: &[Step<'_>],
     source: &SourceFile,
     out: &mut Vec<Node>,
-) {
+) -> Result<(), Span> {
     let hits = find(text);
     if hits.is_empty() {
-        return;
+        return Ok(());
+    }
+    if out.len() + hits.len() > MAX_RECORDS {
+        return Err(span);
     }
     let logical = LogicalPath(
         path.iter()
@@ -159,6 +175,7 @@ fn records_for(
             ],
         ));
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -205,6 +222,7 @@ mod data_tests {
         let source = SourceFile::new("p.yaml".into(), "p.yaml".into(), text);
         let root = yaml::parse_stream(text, 0).unwrap().remove(0);
         in_data(&root, &source)
+            .unwrap()
             .iter()
             .map(|r| {
                 let m = r.as_map().unwrap();

@@ -14,6 +14,10 @@ use super::tree::{Mapping, Node, Span, Value};
 pub const MAX_DEPTH: usize = 200;
 /// How many nodes alias expansion may add beyond the nodes written in the file.
 const ALIAS_BUDGET: usize = 100_000;
+/// Most nodes (keys and values, written or expanded from aliases) in one YAML stream: a node
+/// costs about a hundred bytes, so a file of tiny values (`[1,1,1,...]`) is refused rather than
+/// grown to gigabytes. A 16 MiB plan of realistic records stays below it.
+pub const MAX_NODES: usize = 2_000_000;
 
 /// Why YAML text could not become a tree.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +41,8 @@ pub enum YamlErrorKind {
     AliasBudget,
     /// Mappings and lists nest deeper than [`MAX_DEPTH`].
     TooDeep,
+    /// More than [`MAX_NODES`] values.
+    TooManyNodes,
 }
 
 impl std::fmt::Display for YamlErrorKind {
@@ -52,6 +58,9 @@ impl std::fmt::Display for YamlErrorKind {
             }
             YamlErrorKind::TooDeep => {
                 write!(f, "mappings and lists nest deeper than {MAX_DEPTH} levels")
+            }
+            YamlErrorKind::TooManyNodes => {
+                write!(f, "more than {MAX_NODES} keys and values in one file")
             }
         }
     }
@@ -124,16 +133,20 @@ impl<'t> Builder<'t> {
                 }
                 let at = self.base + at;
                 let end = (at + 1).min(self.base + self.text.len()).max(at);
-                self.error(
-                    YamlErrorKind::Syntax(e.info().to_string()),
-                    Span::new(at, end),
-                )
+                // The scanner counts flow levels in a byte: past 255 it gives up, deeper than
+                // our own limit.
+                let kind = match e.info() {
+                    "recursion limit exceeded" => YamlErrorKind::TooDeep,
+                    info => YamlErrorKind::Syntax(info.to_string()),
+                };
+                self.error(kind, Span::new(at, end))
             })?;
             let span = self.span(&mark);
             match event {
                 Event::Scalar(value, style, anchor, tag) => {
                     let node = Node::new(resolve_scalar(&value, style, tag.as_deref()), span);
                     self.nodes += 1;
+                    self.within_node_budget(span)?;
                     self.remember(anchor, &node, 1);
                     self.push(node)?;
                 }
@@ -145,6 +158,7 @@ impl<'t> Builder<'t> {
                     if self.expanded > ALIAS_BUDGET + self.nodes {
                         return Err(self.error(YamlErrorKind::AliasBudget, span));
                     }
+                    self.within_node_budget(span)?;
                     let mut node = node.clone();
                     node.span = span;
                     self.push_alias(node)?;
@@ -175,6 +189,13 @@ impl<'t> Builder<'t> {
             }
         }
         Ok(self.docs)
+    }
+
+    fn within_node_budget(&self, span: Span) -> Result<(), YamlError> {
+        if self.nodes + self.expanded > MAX_NODES {
+            return Err(self.error(YamlErrorKind::TooManyNodes, span));
+        }
+        Ok(())
     }
 
     fn open(&self, span: Span) -> Result<(), YamlError> {
@@ -227,6 +248,7 @@ impl<'t> Builder<'t> {
         };
         let node = Node::new(value, Span::new(start, end));
         self.nodes += 1;
+        self.within_node_budget(node.span)?;
         if anchor != 0 {
             let size = count_nodes(&node);
             self.remember(anchor, &node, size);

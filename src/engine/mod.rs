@@ -1,12 +1,18 @@
-//! Evaluation: every compiled policy over every document, in parallel across files.
+//! Evaluation: every compiled policy over every document, in parallel across files, within the
+//! evaluation budget.
 
+pub mod alloc;
+pub mod budget;
 mod locate;
+pub mod pool;
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::{Diagnostic, SourceSpan};
 use thiserror::Error;
 
 use crate::document::{self, Document, LogicalPath, Segment};
@@ -15,6 +21,7 @@ use crate::expression::{
 };
 use crate::finding::{fingerprint, Finding};
 use crate::policy::{Policy, PolicyExpr};
+use budget::{BudgetExceeded, ExprRole, Limit, Meter, Overrun};
 
 /// A policy's result on one document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -43,7 +50,7 @@ pub struct EvaluationError {
     pub plan: String,
     /// The policy file.
     #[source_code]
-    pub src: NamedSource<Arc<str>>,
+    pub src: crate::document::Named,
     /// The expression that failed.
     #[label("this expression failed")]
     pub at: SourceSpan,
@@ -63,7 +70,7 @@ pub struct PlanSite {
     pub path: String,
     /// The plan.
     #[source_code]
-    pub src: NamedSource<Arc<str>>,
+    pub src: crate::document::Named,
     /// The node.
     #[label("evaluated here")]
     pub at: SourceSpan,
@@ -81,25 +88,28 @@ pub struct DocumentResult {
 }
 
 /// Evaluates a fixed set of compiled policies; shared by every thread of a run.
-pub struct Engine<'p> {
-    runtime: &'p Runtime,
-    policies: &'p [Policy],
+pub struct Engine {
+    runtime: Runtime,
+    policies: Arc<Vec<Policy>>,
     params: Data,
     now: DateTime<FixedOffset>,
     root_dir: PathBuf,
+    /// Policies switched off for the rest of the run, after exceeding the evaluation budget.
+    disabled: Vec<AtomicBool>,
 }
 
-impl<'p> Engine<'p> {
+impl Engine {
     /// An engine for `policies` with `params`, as of `now`, confining file checks to `root_dir`.
     pub fn new(
-        runtime: &'p Runtime,
-        policies: &'p [Policy],
+        runtime: &Runtime,
+        policies: Arc<Vec<Policy>>,
         params: &document::Node,
         now: DateTime<FixedOffset>,
         root_dir: PathBuf,
     ) -> Self {
         Engine {
-            runtime,
+            runtime: runtime.clone(),
+            disabled: policies.iter().map(|_| AtomicBool::new(false)).collect(),
             policies,
             params: Data::from_node(params),
             now,
@@ -109,11 +119,26 @@ impl<'p> Engine<'p> {
 
     /// The policies, in the order of [`DocumentResult::outcomes`].
     pub fn policies(&self) -> &[Policy] {
-        self.policies
+        &self.policies
     }
 
-    /// Evaluates every policy on one document.
-    pub fn check(&self, doc: &Document) -> DocumentResult {
+    /// Switches policy number `index` off for the rest of the run.
+    pub fn disable(&self, index: usize) {
+        if let Some(flag) = self.disabled.get(index) {
+            flag.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// True when policy number `index` was switched off.
+    pub fn is_disabled(&self, index: usize) -> bool {
+        self.disabled
+            .get(index)
+            .is_some_and(|flag| flag.load(Ordering::Relaxed))
+    }
+
+    /// Evaluates every policy on document number `index` of its file, publishing on `meter` what
+    /// it evaluates so that the watchdog can see an evaluation that overruns its budget.
+    pub fn check(&self, doc: &Document, index: usize, meter: &Meter) -> DocumentResult {
         let data = Data::from_node(&doc.root);
         let path = Path::new(&doc.source.name);
         let scope = self.runtime.document_scope(DocumentBindings {
@@ -141,9 +166,14 @@ impl<'p> Engine<'p> {
             root_dir: self.root_dir.clone(),
         });
         let mut result = DocumentResult::default();
-        for policy in self.policies {
-            let outcome = if policy.applies_to_kind(&doc.kind) {
-                self.check_policy(policy, doc, &scope, &mut result)
+        for (i, policy) in self.policies.iter().enumerate() {
+            let outcome = if policy.applies_to_kind(&doc.kind) && !self.is_disabled(i) {
+                let at = Position {
+                    policy: i,
+                    document: index,
+                    meter,
+                };
+                self.check_policy(policy, doc, &scope, at, &mut result)
             } else {
                 Outcome::NotApplicable
             };
@@ -152,11 +182,103 @@ impl<'p> Engine<'p> {
         result
     }
 
+    /// The diagnostic for an overrun met while checking `file`; `doc` is the document that was
+    /// being evaluated, when it is at hand, to say where in it.
+    pub fn budget_error(
+        &self,
+        file: &str,
+        doc: Option<&Document>,
+        overrun: &Overrun,
+    ) -> BudgetExceeded {
+        let evaluation = overrun.evaluation;
+        let policy = evaluation.and_then(|e| self.policies.get(e.policy));
+        let place = match (policy, doc, evaluation) {
+            (Some(policy), Some(doc), Some(e)) if e.role != ExprRole::Variables => {
+                let matches = match &policy.select {
+                    Some(selector) => selector.matches(&doc.root),
+                    None => vec![(Vec::new(), &doc.root)],
+                };
+                matches
+                    .get(e.matched)
+                    .map(|(path, _)| LogicalPath(path.clone()).to_string())
+                    .map(|p| {
+                        if p.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" at `{p}`")
+                        }
+                    })
+                    .unwrap_or_default()
+            }
+            _ => String::new(),
+        };
+        let (message, help) = match (overrun.limit, policy) {
+            (Limit::Time(limit), Some(policy)) => (
+                format!(
+                    "{}: evaluation took longer than the budget of {} ms on {file}{place}; the policy was stopped and is not evaluated on the files checked after it",
+                    policy.id,
+                    limit.as_millis()
+                ),
+                "simplify the expression (nested comprehensions over large lists, very long strings), or raise the budget with --max-eval-ms or `maxEvalMs:` in bcpcheck.yaml".to_string(),
+            ),
+            (Limit::Time(limit), None) => (
+                format!(
+                    "{file}: checking took longer than the budget of {} ms",
+                    limit.as_millis()
+                ),
+                "raise the budget with --max-eval-ms or `maxEvalMs:` in bcpcheck.yaml".to_string(),
+            ),
+            (Limit::Memory { limit, used }, _) => (
+                match policy {
+                    Some(policy) => format!(
+                        "{file}: not checked: the run stopped when memory in use reached {} MiB, over the budget of {} MiB, while evaluating {}{place}",
+                        budget::mib(used),
+                        budget::mib(limit),
+                        policy.id
+                    ),
+                    None => format!(
+                        "{file}: not checked: the run stopped when memory in use reached {} MiB, over the budget of {} MiB",
+                        budget::mib(used),
+                        budget::mib(limit)
+                    ),
+                },
+                "raise the budget with --max-memory or `maxMemory:` in bcpcheck.yaml, or simplify the policy that builds large values".to_string(),
+            ),
+        };
+        // Where the running expression is written (a message expression has no span of its own:
+        // the policy then).
+        let written = match (policy, evaluation.map(|e| e.role)) {
+            (Some(policy), Some(ExprRole::Variable(i))) => {
+                policy.variables.get(i).map(|v| v.expr.span)
+            }
+            (Some(policy), Some(ExprRole::Variables)) => policy
+                .variables
+                .iter()
+                .find(|v| !v.per_match)
+                .map(|v| v.expr.span),
+            (Some(policy), Some(ExprRole::When)) => policy.when.as_ref().map(|w| w.span),
+            (Some(policy), Some(ExprRole::Message)) => Some(policy.span),
+            (Some(policy), _) => Some(policy.rule.span),
+            (None, _) => None,
+        };
+        BudgetExceeded {
+            policy: policy.map(|p| p.id.clone()),
+            file: file.to_string(),
+            message,
+            src: policy.map(|p| document::named(&p.origin)),
+            at: policy
+                .zip(written)
+                .map(|(p, span)| document::to_source_span(p.origin.first_line(span))),
+            help,
+        }
+    }
+
     fn check_policy(
         &self,
         policy: &Policy,
         doc: &Document,
         scope: &DocumentScope<'_>,
+        at: Position<'_>,
         result: &mut DocumentResult,
     ) -> Outcome {
         let matches = match &policy.select {
@@ -167,20 +289,60 @@ impl<'p> Engine<'p> {
         if matches.is_empty() {
             return outcome;
         }
-        // Variables that do not read `self` have one value per document: evaluate them once.
-        let shared = scope.shared_variables(
-            policy
+        // Variables that do not read `self` have one value per document: evaluate them once,
+        // within the budget of the first match.
+        at.meter.begin(at.policy, at.document, 0);
+        at.meter.role(ExprRole::Variables);
+        let shared = catch_unwind(AssertUnwindSafe(|| {
+            scope.shared_variables(
+                policy
+                    .variables
+                    .iter()
+                    .filter(|v| !v.per_match)
+                    .map(|v| (v.name.as_str(), &*v.expr.compiled)),
+            )
+        }));
+        at.meter.end();
+        let Ok(shared) = shared else {
+            let site = Site {
+                policy,
+                doc,
+                match_path: &[],
+                root_dir: &self.root_dir,
+            };
+            let expr = policy
                 .variables
                 .iter()
-                .filter(|v| !v.per_match)
-                .map(|v| (v.name.as_str(), &*v.expr.compiled)),
-        );
-        for (match_path, _) in matches {
+                .find(|v| !v.per_match)
+                .map_or(&policy.rule, |v| &v.expr);
+            let message = "the CEL evaluator failed internally (a bug in it)".to_string();
+            result.errors.push(site.error(expr, message));
+            return outcome;
+        };
+        for (matched, (match_path, _)) in matches.into_iter().enumerate() {
             let Some(this) = scope.at(&match_path) else {
                 continue;
             };
-            let mut scope = scope.enter(this, &shared);
-            let verdict = self.evaluate(policy, &mut scope);
+            at.meter.begin(at.policy, at.document, matched);
+            // A panic inside the CEL evaluator is a bug there, not a reason to lose the run: it
+            // becomes an evaluation error of this policy on this match.
+            let evaluated = catch_unwind(AssertUnwindSafe(|| {
+                let mut scope = scope.enter(this, &shared);
+                match self.evaluate(policy, &mut scope, at.meter) {
+                    Verdict::Fail(reason) => {
+                        at.meter.role(ExprRole::Message);
+                        let message = self.message(policy, &scope);
+                        (Verdict::Fail(reason), Some(message))
+                    }
+                    verdict => (verdict, None),
+                }
+            }));
+            at.meter.end();
+            let (verdict, message) = evaluated.unwrap_or_else(|panic| {
+                let what = pool::panic_message(&*panic);
+                let message = format!("the CEL evaluator failed internally ({what})");
+                (Verdict::Broken(&policy.rule, message), None)
+            });
             let site = Site {
                 policy,
                 doc,
@@ -192,7 +354,7 @@ impl<'p> Engine<'p> {
                 Verdict::Pass => outcome = outcome.max(Outcome::Passed),
                 Verdict::Fail(reason) => {
                     outcome = Outcome::Failed;
-                    let message = self.message(policy, &scope);
+                    let message = message.unwrap_or_else(|| policy.title.clone());
                     result.findings.push(site.finding(reason, message));
                 }
                 Verdict::Broken(expr, message) => result.errors.push(site.error(expr, message)),
@@ -201,11 +363,20 @@ impl<'p> Engine<'p> {
         outcome
     }
 
-    fn evaluate<'e>(&self, policy: &'e Policy, scope: &mut MatchScope<'_>) -> Verdict<'e> {
-        for v in policy.variables.iter().filter(|v| v.per_match) {
-            scope.bind_variable(&v.name, &v.expr.compiled);
+    fn evaluate<'e>(
+        &self,
+        policy: &'e Policy,
+        scope: &mut MatchScope<'_>,
+        meter: &Meter,
+    ) -> Verdict<'e> {
+        for (i, v) in policy.variables.iter().enumerate() {
+            if v.per_match {
+                meter.role(ExprRole::Variable(i));
+                scope.bind_variable(&v.name, &v.expr.compiled);
+            }
         }
         if let Some(when) = &policy.when {
+            meter.role(ExprRole::When);
             match scope.eval_bool(&when.compiled) {
                 Ok(true) => {}
                 // A precondition on data the plan lacks means "not applicable"; presence is another policy's job.
@@ -213,6 +384,7 @@ impl<'p> Engine<'p> {
                 Err(err) => return Verdict::from_rule_error(when, err),
             }
         }
+        meter.role(ExprRole::Rule);
         match scope.eval_bool(&policy.rule.compiled) {
             Ok(true) => Verdict::Pass,
             Ok(false) => Verdict::Fail(Reason::RuleFalse),
@@ -224,11 +396,19 @@ impl<'p> Engine<'p> {
         policy
             .message_expression
             .as_ref()
-            .and_then(|e| e.get(self.runtime))
+            .and_then(|e| e.get(&self.runtime))
             .and_then(|e| scope.eval_string(e).ok())
             .or_else(|| policy.message.clone())
             .unwrap_or_else(|| policy.title.clone())
     }
+}
+
+/// Which policy on which document an evaluation is, and where to publish it.
+#[derive(Clone, Copy)]
+struct Position<'m> {
+    policy: usize,
+    document: usize,
+    meter: &'m Meter,
 }
 
 /// Why a rule failed.

@@ -8,7 +8,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::{Diagnostic, SourceSpan};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
@@ -168,7 +168,7 @@ pub enum PolicyError {
         message: String,
         /// The policy file.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: crate::document::Named,
         /// The spot.
         #[label("{label}")]
         at: SourceSpan,
@@ -183,7 +183,7 @@ pub enum PolicyError {
 impl PolicyError {
     /// A problem at `span` of `source`.
     pub fn at(
-        source: &SourceFile,
+        source: &Arc<SourceFile>,
         span: Span,
         message: String,
         label: &str,
@@ -199,7 +199,7 @@ impl PolicyError {
         }
     }
 
-    fn field(source: &SourceFile, err: FieldError) -> Self {
+    fn field(source: &Arc<SourceFile>, err: FieldError) -> Self {
         Self::at(source, err.span, err.message, "here", err.help)
     }
 }
@@ -218,8 +218,8 @@ pub struct PolicySource {
 
 /// Every policy of a run, compiled once, and the problems found on the way.
 pub struct PolicySet {
-    /// Valid policies, sorted by id.
-    pub policies: Vec<Policy>,
+    /// Valid policies, sorted by id; shared with the threads that evaluate them.
+    pub policies: Arc<Vec<Policy>>,
     /// Invalid policies and unreadable files.
     pub errors: Vec<PolicyError>,
     /// SHA-256 over every policy text and the parameters: identifies the policy set in reports.
@@ -279,7 +279,7 @@ pub fn load(sources: &[PolicySource], params: &Node, runtime: &Runtime) -> Polic
     hasher.update(format!("{params:?}").as_bytes());
     policies.sort_by(|a, b| a.id.cmp(&b.id));
     PolicySet {
-        policies,
+        policies: Arc::new(policies),
         errors,
         digest: format!("sha256:{:x}", hasher.finalize()),
     }

@@ -48,28 +48,9 @@ pub fn parse_segments(text: &str) -> Result<Vec<Step>, PatternError> {
                 i += 1;
             }
             b'[' => {
-                let close = text[i..]
-                    .find(']')
-                    .map(|j| i + j)
-                    .ok_or_else(|| err(i, "unclosed `[`"))?;
-                let inner = text[i + 1..close].trim();
-                let step = if inner == "*" {
-                    Step::AnyItem
-                } else if let Ok(n) = inner.parse::<usize>() {
-                    Step::Segment(Segment::Index(n))
-                } else if inner.len() >= 2
-                    && (inner.starts_with('"') && inner.ends_with('"')
-                        || inner.starts_with('\'') && inner.ends_with('\''))
-                {
-                    Step::Segment(Segment::Key(inner[1..inner.len() - 1].to_string()))
-                } else {
-                    return Err(err(
-                        i + 1,
-                        "expected `*`, an index or a quoted key inside `[...]`",
-                    ));
-                };
+                let (step, next) = bracket(text, i)?;
                 steps.push(step);
-                i = close + 1;
+                i = next;
             }
             _ => {
                 let start = i;
@@ -92,6 +73,68 @@ pub fn parse_segments(text: &str) -> Result<Vec<Step>, PatternError> {
         }
     }
     Ok(steps)
+}
+
+/// The step written in brackets at `open` (`[*]`, `[2]`, `["key"]`, `['key']`), and the offset
+/// after the closing bracket. A double-quoted key is a JSON string, as paths are printed; a
+/// single-quoted one is taken as written. Quotes may hold `]`.
+fn bracket(text: &str, open: usize) -> Result<(Step, usize), PatternError> {
+    let err = |offset: usize, message: &str| PatternError {
+        offset,
+        message: message.to_string(),
+    };
+    let after = text[open + 1..].trim_start();
+    let start = text.len() - after.len();
+    let close_after = |from: usize| -> Result<usize, PatternError> {
+        let rest = &text[from..];
+        let trimmed = rest.trim_start();
+        if trimmed.starts_with(']') {
+            Ok(from + (rest.len() - trimmed.len()) + 1)
+        } else {
+            Err(err(from, "expected `]` after the quoted key"))
+        }
+    };
+    match after.as_bytes().first() {
+        Some(b'"') => {
+            // The closing quote is the first one not escaped by a backslash.
+            let mut escaped = false;
+            let end = after[1..].char_indices().find_map(|(j, c)| {
+                let found = c == '"' && !escaped;
+                escaped = c == '\\' && !escaped;
+                found.then_some(start + 1 + j)
+            });
+            let end = end.ok_or_else(|| err(start, "unclosed quote"))?;
+            let key: String = serde_json::from_str(&text[start..=end])
+                .map_err(|_| err(start, "invalid escape in the quoted key"))?;
+            Ok((Step::Segment(Segment::Key(key)), close_after(end + 1)?))
+        }
+        Some(b'\'') => {
+            let end = after[1..]
+                .find('\'')
+                .map(|j| start + 1 + j)
+                .ok_or_else(|| err(start, "unclosed quote"))?;
+            let key = text[start + 1..end].to_string();
+            Ok((Step::Segment(Segment::Key(key)), close_after(end + 1)?))
+        }
+        _ => {
+            let close = text[open..]
+                .find(']')
+                .map(|j| open + j)
+                .ok_or_else(|| err(open, "unclosed `[`"))?;
+            let inner = text[open + 1..close].trim();
+            let step = if inner == "*" {
+                Step::AnyItem
+            } else if let Ok(n) = inner.parse::<usize>() {
+                Step::Segment(Segment::Index(n))
+            } else {
+                return Err(err(
+                    open + 1,
+                    "expected `*`, an index or a quoted key inside `[...]`",
+                ));
+            };
+            Ok((step, close + 1))
+        }
+    }
 }
 
 /// A compiled `select` pattern.
@@ -179,6 +222,27 @@ mod tests {
         assert_eq!(paths("m.*"), ["m.a", "m.b"]);
         assert_eq!(paths("processes[1].id"), ["processes[1].id"]);
         assert!(paths("nothing[*]").is_empty());
+    }
+
+    #[test]
+    fn quoted_keys_read_back_as_printed() {
+        for key in ["a]b", "a\"b", "a\\", "x'y", "", "ü ]["] {
+            let path = crate::document::LogicalPath(vec![
+                Segment::Key(key.into()),
+                Segment::Index(1),
+                Segment::Key("k".into()),
+            ]);
+            let shown = path.to_string();
+            assert_eq!(
+                crate::document::LogicalPath::parse(&shown),
+                Some(path),
+                "{shown}"
+            );
+        }
+        assert_eq!(
+            parse_segments("['a]b'].c").unwrap()[0],
+            Step::Segment(Segment::Key("a]b".into()))
+        );
     }
 
     #[test]

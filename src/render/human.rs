@@ -3,11 +3,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
-};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 
-use super::{strip_controls, Style};
+use super::{strip_controls, Clean, Style};
 use crate::check::Report;
 use crate::document::{self, SourceFile};
 use crate::finding::Finding;
@@ -16,7 +14,7 @@ use crate::policy::Severity;
 /// A finding as a miette diagnostic.
 struct FindingDiagnostic<'a> {
     finding: &'a Finding,
-    source: NamedSource<Arc<str>>,
+    source: crate::document::Named,
     message: String,
     help: Option<String>,
 }
@@ -81,7 +79,7 @@ impl Diagnostic for FindingDiagnostic<'_> {
     }
 }
 
-fn finding_diagnostic<'a>(finding: &'a Finding, source: &SourceFile) -> FindingDiagnostic<'a> {
+fn finding_diagnostic<'a>(finding: &'a Finding, source: &Arc<SourceFile>) -> FindingDiagnostic<'a> {
     let mut help = finding.help.clone().unwrap_or_default();
     if !finding.references.is_empty() {
         if !help.is_empty() {
@@ -117,16 +115,16 @@ pub fn render(report: &Report, style: Style) -> String {
         for finding in file.findings.iter().filter(|f| f.is_active()) {
             let diag = finding_diagnostic(finding, source);
             // Writing into a String cannot fail.
-            let _ = handler.render_report(&mut out, &diag);
+            let _ = handler.render_report(&mut out, &Clean::new(&diag));
             out.push('\n');
         }
     }
     for diag in report.diagnostics() {
-        let _ = handler.render_report(&mut out, diag);
+        let _ = handler.render_report(&mut out, &Clean::new(diag));
         out.push('\n');
     }
     for notice in report.notices() {
-        let _ = handler.render_report(&mut out, notice);
+        let _ = handler.render_report(&mut out, &Clean::new(notice));
         out.push('\n');
     }
     let waived: Vec<_> = report.findings().filter(|f| f.waiver().is_some()).collect();

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::{Diagnostic, SourceSpan};
 use thiserror::Error;
 
 use crate::document::object::{FieldError, ObjectReader};
@@ -78,7 +78,7 @@ pub enum ExceptionsError {
         message: String,
         /// The exceptions file.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: crate::document::Named,
         /// Where.
         #[label("here")]
         at: SourceSpan,

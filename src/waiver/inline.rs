@@ -208,7 +208,7 @@ mod tests {
         let loaded = load(
             &path,
             name,
-            LoadOptions {
+            &LoadOptions {
                 markdown_is_plan: true,
                 ..LoadOptions::default()
             },

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::{Diagnostic, SourceSpan};
 use thiserror::Error;
 
 use crate::check::FileReport;
@@ -129,7 +129,7 @@ pub enum ExceptionNotice {
         expires: NaiveDate,
         /// The exceptions file.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: crate::document::Named,
         /// The `expires` value.
         #[label("expired")]
         at: SourceSpan,
@@ -150,7 +150,7 @@ pub enum ExceptionNotice {
         policy: String,
         /// The file.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: crate::document::Named,
         /// The entry or comment.
         #[label("unused")]
         at: SourceSpan,
@@ -171,7 +171,7 @@ pub enum ExceptionNotice {
         message: String,
         /// The plan.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: crate::document::Named,
         /// The comment.
         #[label("here")]
         at: SourceSpan,
@@ -322,7 +322,7 @@ fn matches(e: &Exception, finding: &Finding) -> bool {
             .is_none_or(|p| finding.target.0.starts_with(&p.0))
 }
 
-fn unused(source: &SourceFile, line: usize, policy: &str, span: Span) -> ExceptionNotice {
+fn unused(source: &Arc<SourceFile>, line: usize, policy: &str, span: Span) -> ExceptionNotice {
     ExceptionNotice::Unused {
         file: source.name.clone(),
         line,

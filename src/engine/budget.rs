@@ -1,0 +1,212 @@
+//! The evaluation budget: how long one evaluation may run and how much memory a run may hold.
+//!
+//! The `cel` crate has no hook to interrupt an evaluation, so the budget is watched from outside
+//! the evaluating thread: each worker publishes what it is evaluating on a [`Meter`], and the
+//! watchdog in [`super::pool`] reads the meters. An evaluation past its time is abandoned with its
+//! thread; memory is read from the operating system.
+
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use miette::{Diagnostic, SourceSpan};
+use thiserror::Error;
+
+/// Default time one evaluation may take: one policy on one `select` match.
+pub const DEFAULT_EVAL_TIME: Duration = Duration::from_millis(1000);
+/// Default memory (resident set) a whole run may hold.
+pub const DEFAULT_MEMORY: u64 = 2 * 1024 * 1024 * 1024;
+
+/// The limits of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// How long one evaluation (one policy on one `select` match, every expression of it) may take.
+    pub eval_time: Duration,
+    /// How much memory the process may hold, in bytes; `None` for no limit. Read where the
+    /// operating system tells (Linux); elsewhere not enforced.
+    pub memory: Option<u64>,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            eval_time: DEFAULT_EVAL_TIME,
+            memory: Some(DEFAULT_MEMORY),
+        }
+    }
+}
+
+/// Which expression of a policy is being evaluated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExprRole {
+    /// `variables[i]`, evaluated per match.
+    Variable(usize),
+    /// The variables that do not read `self`, evaluated once per document.
+    Variables,
+    /// `when`.
+    When,
+    /// `rule`.
+    Rule,
+    /// `messageExpression`.
+    Message,
+}
+
+/// What a worker is evaluating, and since when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Evaluation {
+    /// Policy index in the engine.
+    pub policy: usize,
+    /// Document index in its file.
+    pub document: usize,
+    /// Index of the `select` match, in document order.
+    pub matched: usize,
+    /// The expression running now.
+    pub role: ExprRole,
+    /// When the evaluation of this match started.
+    pub since: Instant,
+}
+
+/// A worker's public state: the job it runs and the evaluation in flight, if any.
+#[derive(Debug, Default)]
+pub struct Meter {
+    state: Mutex<MeterState>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct MeterState {
+    job: Option<(usize, u64)>,
+    evaluation: Option<Evaluation>,
+    abandoned: bool,
+}
+
+impl Meter {
+    fn with<T>(&self, f: impl FnOnce(&mut MeterState) -> T) -> T {
+        // The state is plain data, valid even if a holder panicked.
+        f(&mut self.state.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Starts evaluating one `select` match of `policy` on `document`.
+    pub fn begin(&self, policy: usize, document: usize, matched: usize) {
+        super::alloc::set_evaluating(true);
+        self.with(|s| {
+            s.evaluation = Some(Evaluation {
+                policy,
+                document,
+                matched,
+                role: ExprRole::Rule,
+                since: Instant::now(),
+            })
+        });
+    }
+
+    /// Says which expression of the current evaluation runs now.
+    pub fn role(&self, role: ExprRole) {
+        self.with(|s| {
+            if let Some(e) = &mut s.evaluation {
+                e.role = role;
+            }
+        });
+    }
+
+    /// Ends the current evaluation.
+    pub fn end(&self) {
+        super::alloc::set_evaluating(false);
+        self.with(|s| s.evaluation = None);
+    }
+
+    /// Starts a job (`attempt` counts how often it was started).
+    pub(crate) fn start_job(&self, job: usize, attempt: u64) {
+        self.with(|s| {
+            s.job = Some((job, attempt));
+            s.evaluation = None;
+        });
+    }
+
+    /// The job and the evaluation in flight, when the evaluation has run longer than `limit`.
+    pub(crate) fn overdue(&self, limit: Duration) -> Option<((usize, u64), Evaluation)> {
+        self.with(|s| match (s.job, s.evaluation) {
+            (Some(job), Some(e)) if !s.abandoned && e.since.elapsed() > limit => Some((job, e)),
+            _ => None,
+        })
+    }
+
+    /// The job and evaluation in flight, if any.
+    pub(crate) fn current(&self) -> (Option<(usize, u64)>, Option<Evaluation>) {
+        self.with(|s| (s.job, s.evaluation))
+    }
+
+    /// Marks the worker as given up on: it stops after its current job.
+    pub(crate) fn abandon(&self) {
+        self.with(|s| s.abandoned = true);
+    }
+
+    /// True once the worker was given up on.
+    pub(crate) fn is_abandoned(&self) -> bool {
+        self.with(|s| s.abandoned)
+    }
+}
+
+/// Which limit was exceeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// An evaluation ran longer than this.
+    Time(Duration),
+    /// The process held `used` bytes, over `limit`.
+    Memory {
+        /// The budget.
+        limit: u64,
+        /// What was in use.
+        used: u64,
+    },
+}
+
+/// A budget exceeded while checking one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overrun {
+    /// The evaluation in flight, if one was.
+    pub evaluation: Option<Evaluation>,
+    /// The limit.
+    pub limit: Limit,
+}
+
+/// The resident memory of this process, in bytes, where the operating system tells.
+pub fn resident_memory() -> Option<u64> {
+    #[cfg(target_os = "linux")]
+    {
+        let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+        let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+        // SAFETY: sysconf only reads a system constant.
+        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        Some(pages * u64::try_from(page).ok()?)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
+}
+
+/// A policy stopped for exceeding the budget, or a file left unchecked when the run stopped.
+#[derive(Debug, Error, Diagnostic)]
+#[error("{message}")]
+#[diagnostic(code(bcpcheck::policy::budget))]
+pub struct BudgetExceeded {
+    /// The policy, when one was being evaluated.
+    pub policy: Option<String>,
+    /// The plan file as shown.
+    pub file: String,
+    /// What happened.
+    pub message: String,
+    /// The policy file, when a policy was being evaluated.
+    #[source_code]
+    pub src: Option<crate::document::Named>,
+    /// The expression that was running.
+    #[label("this expression was running")]
+    pub at: Option<SourceSpan>,
+    /// How to change the limit.
+    #[help]
+    pub help: String,
+}
+
+/// Bytes as MiB, for messages.
+pub fn mib(bytes: u64) -> u64 {
+    bytes / (1024 * 1024)
+}
