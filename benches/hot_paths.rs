@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use criterion::{criterion_group, criterion_main, Criterion};
 
 use bcpcheck::document::{self, yaml, LoadOptions};
+use bcpcheck::engine::budget::Meter;
 use bcpcheck::engine::Engine;
 use bcpcheck::expression::{parse_date, Data, Runtime};
 use bcpcheck::policy::{self, packs};
@@ -24,7 +25,7 @@ fn hot_paths(c: &mut Criterion) {
         .remove(0);
     c.bench_function("tree to CEL", |b| b.iter(|| Data::from_node(&root)));
 
-    let doc = document::load(&path, "payments-plan.yaml", LoadOptions::default())
+    let doc = document::load(&path, "payments-plan.yaml", &LoadOptions::default())
         .expect("the example loads")
         .documents
         .remove(0);
@@ -34,6 +35,7 @@ fn hot_paths(c: &mut Criterion) {
     let packs: Vec<String> = packs::names().into_iter().map(String::from).collect();
     let all = policy::load(&policy::builtin_sources(&packs), &params, &runtime);
     let root_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let meter = Meter::default();
 
     let single = policy::load(
         &policy::builtin_sources(&["core".to_string()])
@@ -44,14 +46,20 @@ fn hot_paths(c: &mut Criterion) {
         &runtime,
     );
     assert_eq!(single.policies.len(), 1, "BCP-REF-005 is built in");
-    let engine = Engine::new(&runtime, &single.policies, &params, now, root_dir.clone());
+    let engine = Engine::new(
+        &runtime,
+        single.policies.clone(),
+        &params,
+        now,
+        root_dir.clone(),
+    );
     c.bench_function("one policy over one plan (BCP-REF-005)", |b| {
-        b.iter(|| engine.check(&doc))
+        b.iter(|| engine.check(&doc, 0, &meter))
     });
 
-    let engine = Engine::new(&runtime, &all.policies, &params, now, root_dir);
+    let engine = Engine::new(&runtime, all.policies.clone(), &params, now, root_dir);
     c.bench_function("all built-in policies over one plan", |b| {
-        b.iter(|| engine.check(&doc))
+        b.iter(|| engine.check(&doc, 0, &meter))
     });
 
     c.bench_function("compile all built-in policies", |b| {
