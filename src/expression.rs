@@ -265,7 +265,7 @@ fn shape(root: &IdedExpr) -> Shape {
 }
 
 /// Line and column (from 1) of character number `offset` of `text`.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let mut line = 1;
     let mut column = 1;
     for c in text.chars().take(offset) {

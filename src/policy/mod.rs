@@ -556,7 +556,7 @@ impl Checker<'_> {
         };
         let before = errors.len();
         let at_char = |offset: usize| {
-            let (line, column) = line_column_of(text, offset);
+            let (line, column) = crate::expression::line_column(text, offset);
             self.expr_offset(node, line, column)
         };
         for (name, offset) in &compiled.free {
@@ -656,20 +656,6 @@ impl Checker<'_> {
         }
         i
     }
-}
-
-fn line_column_of(text: &str, char_offset: usize) -> (usize, usize) {
-    let mut line = 1;
-    let mut column = 1;
-    for c in text.chars().take(char_offset) {
-        if c == '\n' {
-            line += 1;
-            column = 1;
-        } else {
-            column += 1;
-        }
-    }
-    (line, column)
 }
 
 /// Parses the default parameters and merges `overrides` (from bcpcheck.yaml) over them.
