@@ -10,6 +10,8 @@ python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet pre-commit
 export PATH="$work/venv/bin:$PATH"
 export PRE_COMMIT_HOME="${PRE_COMMIT_HOME:-$repo/target/pre-commit-home}"
+# pre-commit builds the hook with `cargo install`; sharing the release build saves compiling every dependency again.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$repo/target}"
 
 scratch="$work/scratch"
 mkdir -p "$scratch/plans"
