@@ -7,15 +7,17 @@ use std::sync::Arc;
 
 use cel::common::ast::{EntryExpr, Expr};
 use cel::common::types::{
-    self as celtypes, CelBool, CelDouble, CelDuration, CelInt, CelList, CelMap, CelMapKey, CelNull,
-    CelString, CelTimestamp,
+    self as celtypes, CelBool, CelDuration, CelList, CelMap, CelMapKey, CelString, CelTimestamp,
 };
 use cel::common::value::{CowVal, Val};
 use cel::context::VariableResolver;
 use cel::{Context, Env, ExecutionError, IdedExpr, Program};
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
 
-use crate::document::{placeholder, Node, Segment, Value as NodeValue};
+use crate::document::{placeholder, Node, Segment};
+use shared::Owned;
+
+mod shared;
 
 /// Names every expression may use.
 pub const ROOT_VARIABLES: &[&str] = &["self", "doc", "file", "now", "params", "variables"];
@@ -385,9 +387,6 @@ fn analyse(
     }
 }
 
-/// A CEL value owned by us, with no borrowed data.
-type Owned = Box<dyn Val + 'static>;
-
 /// Plan data converted to CEL once per document; `self` borrows from it, so matches copy nothing.
 #[derive(Debug)]
 pub struct Data(Owned);
@@ -395,7 +394,7 @@ pub struct Data(Owned);
 impl Data {
     /// Converts a document tree.
     pub fn from_node(node: &Node) -> Self {
-        Data(to_val(node))
+        Data(shared::from_node(node))
     }
 
     /// The value at `path` below this one, borrowed.
@@ -412,27 +411,6 @@ impl Data {
             };
         }
         Some(value)
-    }
-}
-
-fn to_val(node: &Node) -> Owned {
-    match &node.value {
-        NodeValue::Null => Box::new(CelNull),
-        NodeValue::Bool(b) => Box::new(CelBool::from(*b)),
-        NodeValue::Int(i) => Box::new(CelInt::from(*i)),
-        NodeValue::Float(f) => Box::new(CelDouble::from(*f)),
-        NodeValue::Str(s) => Box::new(CelString::from(s.clone())),
-        NodeValue::Seq(items) => {
-            Box::new(CelList::from(items.iter().map(to_val).collect::<Vec<_>>()))
-        }
-        NodeValue::Map(map) => {
-            let entries: HashMap<CelMapKey<'static>, Owned> = map
-                .entries
-                .iter()
-                .map(|(k, v)| (CelMapKey::from(k.clone()), to_val(v)))
-                .collect();
-            Box::new(CelMap::from(entries))
-        }
     }
 }
 
@@ -624,9 +602,7 @@ impl MatchScope<'_> {
     /// Evaluates `expr` into a value that outlives this evaluation's borrows.
     fn evaluate_owned(&self, expr: &Compiled) -> Result<Owned, EvalError> {
         self.run(expr, |value| {
-            cel::Value::try_from(value)
-                .and_then(Owned::try_from)
-                .map_err(EvalError::from)
+            shared::to_owned(value).map_err(EvalError::from)
         })?
     }
 
