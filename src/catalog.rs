@@ -154,7 +154,7 @@ fn example_snippet(p: &Policy) -> Option<String> {
         Some(selector) => selector.matches(&root).into_iter().next()?,
         None => (Vec::<Segment>::new(), &root),
     };
-    let target = [path.as_slice(), &p.field_path].concat();
+    let target = [path.as_slice(), p.field_path.as_deref().unwrap_or_default()].concat();
     let node = root.get(&target).unwrap_or(node);
     if target.is_empty() {
         return None;

@@ -387,3 +387,28 @@ fn a_broken_message_expression_in_a_policy_file_is_reported_up_front() {
         .unwrap()
         .contains("invalid CEL"));
 }
+
+#[test]
+fn field_path_dot_points_at_the_match_not_at_the_field_the_rule_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = |field_path: &str| {
+        let file = dir.path().join(format!("known{}.yaml", field_path.len()));
+        std::fs::write(
+            &file,
+            format!(
+                "id: TEST-KNOWN-001\ntitle: Known process\nseverity: error\nselect: processes[*]\n\
+                 rule: self.id in ['none']\n{field_path}"
+            ),
+        )
+        .unwrap();
+        let (code, report) = json(&["--policy", file.to_str().unwrap(), "passing.yaml"]);
+        assert_eq!(code, 1, "{report}");
+        report["findings"][0]["path"].as_str().unwrap().to_string()
+    };
+    assert_eq!(
+        policy(""),
+        "processes[0].id",
+        "the first field the rule reads"
+    );
+    assert_eq!(policy("fieldPath: .\n"), "processes[0]");
+}

@@ -5,11 +5,11 @@ use crate::document::{Document, Node, Segment, Value};
 use crate::expression::{Access, Root};
 use crate::policy::Policy;
 
-/// A false rule points at `fieldPath`; else at the first `has()` whose field is missing; else at
+/// A false rule points at `fieldPath` (`.` is the match); else at the first `has()` whose field is missing; else at
 /// the first existing field the rule reads below the match; else at the match.
 pub fn for_false_rule(policy: &Policy, doc: &Document, match_path: &[Segment]) -> Vec<Segment> {
-    if !policy.field_path.is_empty() {
-        return [match_path, &policy.field_path].concat();
+    if let Some(field_path) = &policy.field_path {
+        return [match_path, field_path].concat();
     }
     let reads = &policy.rule.compiled.reads;
     let missing_test = reads
@@ -62,7 +62,7 @@ pub fn for_missing_field(
         .flat_map(|e| e.compiled.reads.iter())
         .find_map(|access| first_gap(doc, match_path, access).filter(|(_, f)| f == field))
         .map(|(parent, field)| [parent, vec![Segment::Key(field)]].concat())
-        .unwrap_or_else(|| [match_path, &policy.field_path].concat())
+        .unwrap_or_else(|| [match_path, policy.field_path.as_deref().unwrap_or_default()].concat())
 }
 
 /// A value `date()` or `period()` could not read: the first node holding it, in the match first.

@@ -369,19 +369,26 @@ impl Engine {
         scope: &mut MatchScope<'_>,
         meter: &Meter,
     ) -> Verdict<'e> {
+        // A `when` that reads no variable is tested first, so that a match it excludes costs no
+        // variable evaluation.
+        let when_first = policy
+            .when
+            .as_ref()
+            .is_some_and(|when| when.compiled.variables.is_empty());
+        if when_first {
+            if let Some(verdict) = self.precondition(policy, scope, meter) {
+                return verdict;
+            }
+        }
         for (i, v) in policy.variables.iter().enumerate() {
             if v.per_match {
                 meter.role(ExprRole::Variable(i));
                 scope.bind_variable(&v.name, &v.expr.compiled);
             }
         }
-        if let Some(when) = &policy.when {
-            meter.role(ExprRole::When);
-            match scope.eval_bool(&when.compiled) {
-                Ok(true) => {}
-                // A precondition on data the plan lacks means "not applicable"; presence is another policy's job.
-                Ok(false) | Err(EvalError::Missing { .. }) => return Verdict::NotApplicable,
-                Err(err) => return Verdict::from_rule_error(when, err),
+        if !when_first {
+            if let Some(verdict) = self.precondition(policy, scope, meter) {
+                return verdict;
             }
         }
         meter.role(ExprRole::Rule);
@@ -389,6 +396,23 @@ impl Engine {
             Ok(true) => Verdict::Pass,
             Ok(false) => Verdict::Fail(Reason::RuleFalse),
             Err(err) => Verdict::from_rule_error(&policy.rule, err),
+        }
+    }
+
+    /// The verdict when `when` rules the match out, or fails; `None` when it holds.
+    fn precondition<'e>(
+        &self,
+        policy: &'e Policy,
+        scope: &MatchScope<'_>,
+        meter: &Meter,
+    ) -> Option<Verdict<'e>> {
+        let when = policy.when.as_ref()?;
+        meter.role(ExprRole::When);
+        match scope.eval_bool(&when.compiled) {
+            Ok(true) => None,
+            // A precondition on data the plan lacks means "not applicable"; presence is another policy's job.
+            Ok(false) | Err(EvalError::Missing { .. }) => Some(Verdict::NotApplicable),
+            Err(err) => Some(Verdict::from_rule_error(when, err)),
         }
     }
 

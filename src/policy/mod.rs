@@ -121,8 +121,9 @@ pub struct Policy {
     pub message: Option<String>,
     /// Message computed per finding.
     pub message_expression: Option<MessageExpr>,
-    /// Where findings point, relative to the match.
-    pub field_path: Vec<Segment>,
+    /// Where findings of a false rule point, relative to the match (`.`: the match itself);
+    /// `None` leaves it to the rule's reads.
+    pub field_path: Option<Vec<Segment>>,
     /// How to fix.
     pub help: Option<String>,
     /// Documentation link.
@@ -466,16 +467,16 @@ impl Checker<'_> {
                 compiled,
             })
         });
-        let field_path = match r.string("fieldPath") {
-            Some((text, n)) => match document::LogicalPath::parse(text) {
-                Some(p) => p.0,
+        let field_path = r.string("fieldPath").and_then(|(text, n)| match text {
+            "." => Some(Vec::new()),
+            _ => match document::LogicalPath::parse(text) {
+                Some(p) => Some(p.0),
                 None => {
-                    errors.push(PolicyError::at(self.file, n.span, format!("invalid fieldPath `{text}`"), "here", Some("write a path without wildcards, such as `rto` or `exit_strategy.reviewed_on`".into())));
-                    Vec::new()
+                    errors.push(PolicyError::at(self.file, n.span, format!("invalid fieldPath `{text}`"), "here", Some("write a path without wildcards, such as `rto` or `exit_strategy.reviewed_on`, or `.` for the match itself".into())));
+                    None
                 }
             },
-            None => Vec::new(),
-        };
+        });
         let help = r.string("help").map(|(h, _)| h.trim().to_string());
         let url = r.string("url").map(|(u, _)| u.to_string());
         let references = r
