@@ -60,7 +60,7 @@ fn repeated_words(text: &str) -> Vec<Range<usize>> {
                     if !between.is_empty()
                         && between.bytes().all(|c| c == b' ' || c == b'\t')
                         && text[prev.clone()].chars().count() >= 3
-                        && text[prev.clone()].to_lowercase() == text[word.clone()].to_lowercase()
+                        && same_word(&text[prev.clone()], &text[word.clone()])
                     {
                         found.push(prev.start..word.end);
                     }
@@ -72,6 +72,13 @@ fn repeated_words(text: &str) -> Vec<Range<usize>> {
         }
     }
     found
+}
+
+/// The same word but for case, compared without allocating (most pairs differ at once).
+fn same_word(a: &str, b: &str) -> bool {
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
 }
 
 /// True when `text` holds any placeholder.
