@@ -6,6 +6,7 @@ pub mod budget;
 mod locate;
 pub mod pool;
 
+use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,7 +18,7 @@ use thiserror::Error;
 
 use crate::document::{self, Document, LogicalPath, Segment};
 use crate::expression::{
-    Data, DocumentBindings, DocumentScope, EvalError, FileFacts, MatchScope, Runtime,
+    Data, DataNode, DocumentBindings, DocumentScope, EvalError, FileFacts, MatchScope, Runtime,
 };
 use crate::finding::{fingerprint, Finding};
 use crate::policy::{Policy, PolicyExpr};
@@ -166,6 +167,8 @@ impl Engine {
             root_dir: self.root_dir.clone(),
         });
         let mut result = DocumentResult::default();
+        // Policies share `select` patterns (a dozen select `processes[*]`): each is matched once.
+        let mut selections: HashMap<Option<&str>, Vec<Selected<'_>>> = HashMap::new();
         for (i, policy) in self.policies.iter().enumerate() {
             let outcome = if policy.applies_to_kind(&doc.kind) && !self.is_disabled(i) {
                 let at = Position {
@@ -173,7 +176,10 @@ impl Engine {
                     document: index,
                     meter,
                 };
-                self.check_policy(policy, doc, &scope, at, &mut result)
+                let matches = selections
+                    .entry(policy.select_text.as_deref())
+                    .or_insert_with(|| select(policy, doc, &scope));
+                self.check_policy(policy, doc, &scope, matches, at, &mut result)
             } else {
                 Outcome::NotApplicable
             };
@@ -278,13 +284,10 @@ impl Engine {
         policy: &Policy,
         doc: &Document,
         scope: &DocumentScope<'_>,
+        matches: &[Selected<'_>],
         at: Position<'_>,
         result: &mut DocumentResult,
     ) -> Outcome {
-        let matches = match &policy.select {
-            Some(selector) => selector.matches(&doc.root),
-            None => vec![(Vec::new(), &doc.root)],
-        };
         let mut outcome = Outcome::NotApplicable;
         if matches.is_empty() {
             return outcome;
@@ -319,15 +322,12 @@ impl Engine {
             result.errors.push(site.error(expr, message));
             return outcome;
         };
-        for (matched, (match_path, _)) in matches.into_iter().enumerate() {
-            let Some(this) = scope.at(&match_path) else {
-                continue;
-            };
+        for (matched, (match_path, this)) in matches.iter().enumerate() {
             at.meter.begin(at.policy, at.document, matched);
             // A panic inside the CEL evaluator is a bug there, not a reason to lose the run: it
             // becomes an evaluation error of this policy on this match.
             let evaluated = catch_unwind(AssertUnwindSafe(|| {
-                let mut scope = scope.enter(this, &shared);
+                let mut scope = scope.enter(*this, &shared);
                 match self.evaluate(policy, &mut scope, at.meter) {
                     Verdict::Fail(reason) => {
                         at.meter.role(ExprRole::Message);
@@ -346,7 +346,7 @@ impl Engine {
             let site = Site {
                 policy,
                 doc,
-                match_path: &match_path,
+                match_path,
                 root_dir: &self.root_dir,
             };
             match verdict {
@@ -425,6 +425,25 @@ impl Engine {
             .or_else(|| policy.message.clone())
             .unwrap_or_else(|| policy.title.clone())
     }
+}
+
+/// A `select` match: its logical path, and its value in the document's data.
+type Selected<'d> = (Vec<Segment>, DataNode<'d>);
+
+/// The matches of `policy`'s `select` in `doc` (the root without one).
+fn select<'d>(policy: &Policy, doc: &Document, scope: &'d DocumentScope<'_>) -> Vec<Selected<'d>> {
+    let paths = match &policy.select {
+        Some(selector) => selector
+            .matches(&doc.root)
+            .into_iter()
+            .map(|(path, _)| path)
+            .collect(),
+        None => vec![Vec::new()],
+    };
+    paths
+        .into_iter()
+        .filter_map(|path| scope.at(&path).map(|value| (path, value)))
+        .collect()
 }
 
 /// Which policy on which document an evaluation is, and where to publish it.

@@ -387,6 +387,10 @@ fn analyse(
     }
 }
 
+/// A node of a document's data, borrowed: what `self` is bound to.
+#[derive(Clone, Copy)]
+pub struct DataNode<'d>(&'d (dyn Val + 'static));
+
 /// Plan data converted to CEL once per document; `self` borrows from it, so matches copy nothing.
 #[derive(Debug)]
 pub struct Data(Owned);
@@ -542,15 +546,11 @@ impl Runtime {
 impl<'d> DocumentScope<'d> {
     /// A scope for one match: `self` is `this`, a node of the document's data; `variables` start
     /// from `shared` (those that do not depend on the match).
-    pub fn enter<'s>(
-        &'s self,
-        this: &'s (dyn Val + 'static),
-        shared: &Variables,
-    ) -> MatchScope<'s> {
+    pub fn enter<'s>(&'s self, this: DataNode<'s>, shared: &Variables) -> MatchScope<'s> {
         let shared = shared.clone();
         MatchScope {
             document: self,
-            this,
+            this: this.0,
             variables: CelMap::from(shared.values),
             failed: shared.failed,
         }
@@ -561,7 +561,7 @@ impl<'d> DocumentScope<'d> {
         &self,
         variables: impl IntoIterator<Item = (&'v str, &'v Compiled)>,
     ) -> Variables {
-        let mut scope = self.enter(self.root(), &Variables::default());
+        let mut scope = self.enter(DataNode(self.root()), &Variables::default());
         for (name, expr) in variables {
             if !expr.variables.is_empty() {
                 scope.bind_variable(name, expr);
@@ -581,13 +581,13 @@ impl<'d> DocumentScope<'d> {
     }
 
     /// The root of the document's data, as `self` for policies without `select`.
-    pub fn root(&self) -> &(dyn Val + 'static) {
+    fn root(&self) -> &(dyn Val + 'static) {
         &*self.doc.0
     }
 
     /// The node at `path` of the document's data.
-    pub fn at(&self, path: &[Segment]) -> Option<&(dyn Val + 'static)> {
-        self.doc.at(path)
+    pub fn at(&self, path: &[Segment]) -> Option<DataNode<'_>> {
+        self.doc.at(path).map(DataNode)
     }
 }
 
