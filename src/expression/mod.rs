@@ -1,6 +1,7 @@
 //! The CEL adapter: compiling, analysing and evaluating expressions. The only module that touches
 //! the `cel` crate, so the engine could move to another CEL implementation by changing this file.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -486,31 +487,19 @@ impl VariableResolver for Names<'_> {
 }
 
 /// Variables of one match: values, and the failures an expression reports only if it reads them.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Variables {
-    values: HashMap<CelMapKey<'static>, Owned>,
+    values: CelMap<'static>,
     failed: HashMap<String, EvalError>,
-}
-
-impl Clone for Variables {
-    fn clone(&self) -> Self {
-        Variables {
-            values: self
-                .values
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-            failed: self.failed.clone(),
-        }
-    }
 }
 
 /// The evaluation context for one `select` match of one policy.
 pub struct MatchScope<'s> {
     document: &'s DocumentScope<'s>,
     this: &'s (dyn Val + 'static),
-    variables: CelMap<'static>,
-    failed: HashMap<String, EvalError>,
+    /// Borrowed from the variables shared by every match until the match binds its own.
+    variables: Cow<'s, CelMap<'static>>,
+    failed: Cow<'s, HashMap<String, EvalError>>,
 }
 
 impl Runtime {
@@ -546,13 +535,12 @@ impl Runtime {
 impl<'d> DocumentScope<'d> {
     /// A scope for one match: `self` is `this`, a node of the document's data; `variables` start
     /// from `shared` (those that do not depend on the match).
-    pub fn enter<'s>(&'s self, this: DataNode<'s>, shared: &Variables) -> MatchScope<'s> {
-        let shared = shared.clone();
+    pub fn enter<'s>(&'s self, this: DataNode<'s>, shared: &'s Variables) -> MatchScope<'s> {
         MatchScope {
             document: self,
             this: this.0,
-            variables: CelMap::from(shared.values),
-            failed: shared.failed,
+            variables: Cow::Borrowed(&shared.values),
+            failed: Cow::Borrowed(&shared.failed),
         }
     }
 
@@ -561,7 +549,8 @@ impl<'d> DocumentScope<'d> {
         &self,
         variables: impl IntoIterator<Item = (&'v str, &'v Compiled)>,
     ) -> Variables {
-        let mut scope = self.enter(DataNode(self.root()), &Variables::default());
+        let none = Variables::default();
+        let mut scope = self.enter(DataNode(self.root()), &none);
         for (name, expr) in variables {
             if !expr.variables.is_empty() {
                 scope.bind_variable(name, expr);
@@ -609,12 +598,14 @@ impl MatchScope<'_> {
     fn bind_result(&mut self, name: &str, result: Result<Owned, EvalError>) {
         match result {
             Ok(value) => {
-                let mut values = std::mem::take(&mut self.variables).into_inner();
+                let mut values = std::mem::take(&mut self.variables)
+                    .into_owned()
+                    .into_inner();
                 values.insert(CelMapKey::from(name.to_string()), value);
-                self.variables = CelMap::from(values);
+                self.variables = Cow::Owned(CelMap::from(values));
             }
             Err(err) => {
-                self.failed.insert(name.to_string(), err);
+                self.failed.to_mut().insert(name.to_string(), err);
             }
         }
     }
@@ -622,13 +613,8 @@ impl MatchScope<'_> {
     /// The variables bound so far, to share with later matches.
     pub fn variables(&self) -> Variables {
         Variables {
-            values: self
-                .variables
-                .inner()
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-            failed: self.failed.clone(),
+            values: self.variables.clone().into_owned(),
+            failed: self.failed.clone().into_owned(),
         }
     }
 
@@ -639,7 +625,7 @@ impl MatchScope<'_> {
             params: &*self.document.params.0,
             file: &*self.document.file,
             now: &*self.document.now,
-            variables: &self.variables,
+            variables: &*self.variables,
         };
         let mut context = Context::with_env(self.document.env.clone());
         if expr.uses_file_exists {
