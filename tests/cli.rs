@@ -412,3 +412,18 @@ fn field_path_dot_points_at_the_match_not_at_the_field_the_rule_reads() {
     );
     assert_eq!(policy("fieldPath: .\n"), "processes[0]");
 }
+
+#[test]
+fn extension_functions_in_a_namespace_are_not_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("range.yaml");
+    std::fs::write(
+        &policy,
+        "id: TEST-RANGE-001\ntitle: Processes listed\nseverity: error\n\
+         rule: lists.range(size(doc.processes)).all(i, has(doc.processes[i].id))\n",
+    )
+    .unwrap();
+    let (code, report) = json(&["--policy", policy.to_str().unwrap(), "passing.yaml"]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["findings"].as_array().unwrap().len(), 0);
+}

@@ -23,6 +23,9 @@ mod shared;
 /// Names every expression may use.
 pub const ROOT_VARIABLES: &[&str] = &["self", "doc", "file", "now", "params", "variables"];
 
+/// Namespaces of the extension functions (`lists.range`): not variables.
+const FUNCTION_NAMESPACES: &[&str] = &["lists"];
+
 /// The longest expression compiled, in characters. With it, no chain of operators, field reads or
 /// calls is long enough to exhaust the stack of the recursive CEL parser.
 pub const MAX_EXPRESSION_CHARS: usize = 4096;
@@ -340,8 +343,14 @@ fn analyse(
             analyse(&select.operand, bound, items, out);
         }
         Expr::Call(call) => {
-            if let Some(target) = &call.target {
-                analyse(target, bound, items, out);
+            match &call.target {
+                // `lists.range(3)` names a function, not a variable `lists`.
+                Some(target)
+                    if matches!(&target.expr, Expr::Ident(name)
+                        if FUNCTION_NAMESPACES.contains(&name.as_str()) && !bound.contains(name)) =>
+                    {}
+                Some(target) => analyse(target, bound, items, out),
+                None => {}
             }
             for arg in &call.args {
                 analyse(arg, bound, items, out);
