@@ -31,6 +31,8 @@ pub enum Outcome {
     NotApplicable,
     /// Applied and found nothing.
     Passed,
+    /// Not evaluated: the policy was switched off for exceeding the evaluation budget.
+    Stopped,
     /// Applied and found at least one gap.
     Failed,
 }
@@ -170,7 +172,11 @@ impl Engine {
         // Policies share `select` patterns (a dozen select `processes[*]`): each is matched once.
         let mut selections: HashMap<Option<&str>, Vec<Selected<'_>>> = HashMap::new();
         for (i, policy) in self.policies.iter().enumerate() {
-            let outcome = if policy.applies_to_kind(&doc.kind) && !self.is_disabled(i) {
+            let outcome = if !policy.applies_to_kind(&doc.kind) {
+                Outcome::NotApplicable
+            } else if self.is_disabled(i) {
+                Outcome::Stopped
+            } else {
                 let at = Position {
                     policy: i,
                     document: index,
@@ -180,8 +186,6 @@ impl Engine {
                     .entry(policy.select_text.as_deref())
                     .or_insert_with(|| select(policy, doc, &scope));
                 self.check_policy(policy, doc, &scope, matches, at, &mut result)
-            } else {
-                Outcome::NotApplicable
             };
             result.outcomes.push(outcome);
         }

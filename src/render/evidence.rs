@@ -54,6 +54,11 @@ impl PlanEvidence<'_> {
     pub fn count(&self, status: Status) -> usize {
         self.rows.iter().filter(|r| r.status == status).count()
     }
+
+    /// How many policies are not shown to pass: failed, broke while evaluating, or were stopped.
+    pub fn failed(&self) -> usize {
+        self.count(Status::Failed) + self.count(Status::Error) + self.count(Status::NotEvaluated)
+    }
 }
 
 /// One policy on one plan.

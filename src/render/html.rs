@@ -34,7 +34,7 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; fo
   padding: 0 .2rem; border-radius: 3px; }
 .badge { display: inline-block; padding: 0 .45rem; border-radius: 999px; font-size: .85em; font-weight: 600;
   white-space: nowrap; border: 1px solid currentColor; }
-.failed, .error { color: var(--fail); background: var(--fail-bg); }
+.failed, .error, .not-evaluated { color: var(--fail); background: var(--fail-bg); }
 .passed { color: var(--pass); background: var(--pass-bg); }
 .waived, .baselined { color: var(--waive); background: var(--waive-bg); }
 .not-applicable { color: var(--na); background: var(--na-bg); }
@@ -59,6 +59,7 @@ fn css_class(status: Status) -> &'static str {
     match status {
         Status::NotApplicable => "not-applicable",
         Status::Passed => "passed",
+        Status::NotEvaluated => "not-evaluated",
         Status::Waived => "waived",
         Status::Baselined => "baselined",
         Status::Failed => "failed",
@@ -124,7 +125,7 @@ fn plan_list(e: &Evidence<'_>) -> Markup {
                             td colspan="6" { span class="badge error" { "not checked" } " " (err) }
                         } @else {
                             td { (plan.documents) }
-                            td { (plan.count(Status::Failed) + plan.count(Status::Error)) }
+                            td { (plan.failed()) }
                             td { (plan.count(Status::Waived)) }
                             td { (plan.count(Status::Baselined)) }
                             td { (plan.count(Status::Passed)) }
@@ -199,7 +200,7 @@ fn plan_section(plan: &PlanEvidence<'_>) -> Markup {
             } @else {
                 p class="counts muted" {
                     (plan.documents) " plan document(s); "
-                    (plan.count(Status::Failed) + plan.count(Status::Error)) " failed, "
+                    (plan.failed()) " failed, "
                     (plan.count(Status::Waived)) " waived, "
                     (plan.count(Status::Baselined)) " baselined, "
                     (plan.count(Status::Passed)) " passed, "

@@ -143,6 +143,20 @@ fn plan_suite(report: &Report, file: &FileReport) -> Suite {
                     body: body.join("\n"),
                 }
             }
+            Status::NotEvaluated => Verdict::Error {
+                message: format!(
+                    "{}: not evaluated: the policy was stopped for exceeding the evaluation budget",
+                    policy.id
+                ),
+                kind: "bcpcheck::policy::budget".into(),
+                body: file
+                    .budget
+                    .iter()
+                    .filter(|b| b.policy.as_deref() == Some(policy.id.as_str()))
+                    .map(|b| b.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            },
             Status::Error => {
                 let errors: Vec<String> = file
                     .errors

@@ -11,7 +11,7 @@ use crate::waiver::Exceptions;
 
 fn outcome(status: Status) -> String {
     match status {
-        Status::Failed | Status::Error => format!("**{}**", status.as_str()),
+        Status::Failed | Status::Error | Status::NotEvaluated => format!("**{}**", status.as_str()),
         other => other.as_str().to_string(),
     }
 }
@@ -74,7 +74,7 @@ fn plan_list(out: &mut String, e: &Evidence<'_>) {
             "| {} | {} | {} | {} | {} | {} | {} |",
             escape(plan.name),
             plan.documents,
-            plan.count(Status::Failed) + plan.count(Status::Error),
+            plan.failed(),
             plan.count(Status::Waived),
             plan.count(Status::Baselined),
             plan.count(Status::Passed),

@@ -14,6 +14,8 @@ pub enum Status {
     NotApplicable,
     /// Applied and found nothing.
     Passed,
+    /// Not evaluated: the policy was stopped for exceeding the evaluation budget.
+    NotEvaluated,
     /// Every finding is waived by an exception.
     Waived,
     /// Every finding is in the baseline (or waived).
@@ -30,6 +32,7 @@ impl Status {
         match self {
             Status::NotApplicable => "not applicable",
             Status::Passed => "passed",
+            Status::NotEvaluated => "not evaluated",
             Status::Waived => "waived",
             Status::Baselined => "baselined",
             Status::Failed => "failed",
@@ -66,6 +69,7 @@ pub fn status(file: &FileReport, index: usize, policy: &Policy) -> Status {
             .max()
             .unwrap_or(Status::Failed),
         Some(Outcome::Passed) => Status::Passed,
+        Some(Outcome::Stopped) => Status::NotEvaluated,
         _ => Status::NotApplicable,
     }
 }

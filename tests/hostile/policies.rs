@@ -61,8 +61,19 @@ fn the_budget_stops_a_policy_for_every_file_after_the_first() {
         &repo,
         &format!("- id: H-LOOP-002\n  title: slow\n  severity: error\n  rule: \"{l}.all(a, {l}.all(b, {l}.all(c, a != -1)))\"\n"),
     );
-    let run = repo.check(&["--max-eval-ms", "150"]);
+    let run = repo.check(&["--max-eval-ms", "150", "--report", "markdown=evidence.md"]);
     run.assert_clean(15, 500);
+    // The evidence report does not pass the stopped policy off as not applicable.
+    let evidence = std::fs::read_to_string(repo.join("evidence.md")).unwrap();
+    let rows: Vec<&str> = evidence
+        .lines()
+        .filter(|l| l.starts_with("| H-LOOP-002 "))
+        .collect();
+    assert_eq!(rows.len(), 7, "good.yaml and the six copies: {evidence}");
+    assert!(
+        rows.iter().all(|r| r.contains("**not evaluated**")),
+        "{rows:#?}"
+    );
     let json = run.json();
     let overruns = json["errors"]
         .as_array()
