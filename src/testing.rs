@@ -6,13 +6,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use ignore::WalkBuilder;
 
 use crate::check::user_policy_sources;
 use crate::document::object::ObjectReader;
 use crate::document::{self, yaml, LoadOptions, LogicalPath, Node, SourceFile};
-use crate::engine::{Engine, Outcome};
+use crate::engine::budget::{Budget, Meter};
+use crate::engine::{pool, Engine, Outcome};
 use crate::expression::{parse_date, Runtime};
 use crate::policy::{self, PolicyError, PolicySet, Severity};
 
@@ -139,8 +141,8 @@ pub fn run(dirs: &[PathBuf], cwd: &Path) -> TestReport {
         .iter()
         .map(|p| (p.id.clone(), Coverage::default()))
         .collect();
-    let mut cases = Vec::new();
-
+    // Every case of every manifest, with the engine of its manifest (its as-of date).
+    let mut jobs: Vec<(Arc<Engine>, Case, String)> = Vec::new();
     for manifest_path in manifests(dirs, cwd) {
         let shown = document::discover::display(&manifest_path, cwd);
         let manifest = match read_manifest(&manifest_path, &shown, cwd) {
@@ -150,17 +152,61 @@ pub fn run(dirs: &[PathBuf], cwd: &Path) -> TestReport {
                 continue;
             }
         };
-        let engine = Engine::new(
+        let engine = Arc::new(Engine::new(
             &runtime,
             policies.policies.clone(),
             &params,
             manifest.as_of,
             crate::check::repository_root(cwd),
-        );
+        ));
         for case in manifest.cases {
-            let result = run_case(&engine, &case, &shown, &mut coverage);
-            cases.push(result);
+            jobs.push((engine.clone(), case, shown.clone()));
         }
+    }
+
+    // Within the evaluation budget, as `check` is: a policy that never ends fails its cases
+    // instead of hanging the run (and a pre-commit hook).
+    let jobs = Arc::new(jobs);
+    let work = {
+        let jobs = jobs.clone();
+        move |job: pool::Job<'_>| {
+            let (engine, case, manifest) = &jobs[job.index];
+            run_case(engine, case, manifest, job.meter)
+        }
+    };
+    let disable = |policy| {
+        for (engine, _, _) in jobs.iter() {
+            engine.disable(policy);
+        }
+    };
+    let budget = Budget::default();
+    crate::engine::alloc::set_limit(budget.memory);
+    let finished = pool::run(jobs.len(), budget, work, disable);
+    let mut cases = Vec::new();
+    for ((engine, case, manifest), done) in jobs.iter().zip(finished) {
+        let mut ran = done.result.unwrap_or_else(|| CaseRun::new(case, manifest));
+        ran.result.problems.extend(
+            done.overruns
+                .iter()
+                .map(|overrun| engine.budget_error(&case.plan_name, None, overrun).message),
+        );
+        if let Some(panic) = done.panic {
+            ran.result
+                .problems
+                .push(format!("bcpcheck failed internally (a bug): {panic}"));
+        }
+        for (policy, outcome) in engine.policies().iter().zip(&ran.outcomes) {
+            let Some(entry) = coverage.get_mut(&policy.id) else {
+                continue;
+            };
+            if *outcome == Outcome::Passed {
+                entry.passing += 1;
+            }
+            if ran.failing.contains(&policy.id) {
+                entry.failing += 1;
+            }
+        }
+        cases.push(ran.result);
     }
     TestReport {
         cases,
@@ -302,18 +348,34 @@ fn read_manifest(path: &Path, shown: &str, cwd: &Path) -> Result<Manifest, Vec<P
     }
 }
 
-fn run_case(
-    engine: &Engine,
-    case: &Case,
-    manifest: &str,
-    coverage: &mut BTreeMap<String, Coverage>,
-) -> CaseResult {
-    let mut result = CaseResult {
-        name: format!("{manifest}: {}", case.name),
-        missing: Vec::new(),
-        unexpected: Vec::new(),
-        problems: Vec::new(),
-    };
+/// What running one case gave: its result, and what it tells of each policy's coverage.
+struct CaseRun {
+    result: CaseResult,
+    /// Per policy of the engine, its outcome over the case's plan.
+    outcomes: Vec<Outcome>,
+    /// The policies whose expected findings were found.
+    failing: Vec<String>,
+}
+
+impl CaseRun {
+    /// A case not run yet (or stopped before it was).
+    fn new(case: &Case, manifest: &str) -> Self {
+        CaseRun {
+            result: CaseResult {
+                name: format!("{manifest}: {}", case.name),
+                missing: Vec::new(),
+                unexpected: Vec::new(),
+                problems: Vec::new(),
+            },
+            outcomes: Vec::new(),
+            failing: Vec::new(),
+        }
+    }
+}
+
+fn run_case(engine: &Engine, case: &Case, manifest: &str, meter: &Meter) -> CaseRun {
+    let mut run = CaseRun::new(case, manifest);
+    let result = &mut run.result;
     let options = LoadOptions {
         markdown_is_plan: true,
         ..LoadOptions::default()
@@ -324,19 +386,17 @@ fn run_case(
             result
                 .problems
                 .push(format!("{}: no plan document in it", case.plan_name));
-            return result;
+            return run;
         }
         Err(e) => {
             result.problems.push(e.to_string());
-            return result;
+            return run;
         }
     };
     let mut found = BTreeSet::new();
     let mut outcomes = vec![Outcome::NotApplicable; engine.policies().len()];
-    // Fixtures are the policy author's own: evaluated without the run's watchdog.
-    let meter = crate::engine::budget::Meter::default();
     for (index, doc) in loaded.documents.iter().enumerate() {
-        let checked = engine.check(doc, index, &meter);
+        let checked = engine.check(doc, index, meter);
         result
             .problems
             .extend(checked.errors.iter().map(|e| e.to_string()));
@@ -365,22 +425,14 @@ fn run_case(
         .filter(|(e, severity)| *severity >= Severity::Warning && !case.expect.contains(e))
         .map(|(e, _)| e.clone())
         .collect();
-    for (policy, outcome) in engine.policies().iter().zip(&outcomes) {
-        let Some(entry) = coverage.get_mut(&policy.id) else {
-            continue;
-        };
-        if *outcome == Outcome::Passed {
-            entry.passing += 1;
-        }
-        if case
-            .expect
-            .iter()
-            .any(|e| e.policy == policy.id && found_keys.contains(e))
-        {
-            entry.failing += 1;
-        }
-    }
-    result
+    run.failing = case
+        .expect
+        .iter()
+        .filter(|e| found_keys.contains(e))
+        .map(|e| e.policy.clone())
+        .collect();
+    run.outcomes = outcomes;
+    run
 }
 
 /// The human report: failed cases in detail, a per-policy table, and the closing count line.

@@ -240,3 +240,27 @@ fn file_exists_cannot_see_outside_the_repository() {
         );
     }
 }
+
+#[test]
+fn a_policy_that_never_ends_fails_its_fixture_instead_of_hanging_the_test_runner() {
+    let repo = Repo::new();
+    let l = list(200);
+    repo.write(
+        "team/H-LOOP-003.yaml",
+        format!("id: H-LOOP-003\ntitle: never ends\nseverity: error\nrule: \"{l}.all(a, {l}.all(b, {l}.all(c, {l}.all(d, a + b + c + d >= 0))))\"\n"),
+    );
+    repo.write("team/tests/plan.yaml", crate::support::GOOD_PLAN);
+    repo.write(
+        "team/tests/bcptest.yaml",
+        "asOf: 2026-11-28\ncases:\n  - {name: loops, plan: plan.yaml, expect: []}\n",
+    );
+    let run = repo.run(&["test", "team"]);
+    run.assert_clean(15, 500);
+    assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("H-LOOP-003: evaluation took longer than the budget of 1000 ms"),
+        "{}",
+        run.stdout
+    );
+}
