@@ -48,6 +48,8 @@ pub struct CheckOptions {
     pub max_eval_ms: Option<u64>,
     /// Memory budget of the run, in bytes (0: none).
     pub max_memory: Option<u64>,
+    /// Record the time spent in each policy.
+    pub timings: bool,
 }
 
 /// The result of one file.
@@ -102,6 +104,8 @@ pub struct Report {
     pub baseline: Option<baseline::Applied>,
     /// A baseline that could not be read.
     pub baseline_errors: Vec<BaselineError>,
+    /// Per policy (in `policy_set` order), the evaluation time over every thread (`--timings`).
+    pub time_spent: Option<Vec<Duration>>,
 }
 
 /// A problem that stops the run before any plan is checked.
@@ -459,13 +463,16 @@ pub fn prepare(options: &CheckOptions, cwd: &Path) -> Result<Prepared, RunError>
             None => defaults.memory,
         },
     };
-    let engine = Engine::new(
+    let mut engine = Engine::new(
         &runtime,
         policy_set.policies.clone(),
         &params,
         now,
         root_dir.clone(),
     );
+    if options.timings {
+        engine.record_time();
+    }
     Ok(Prepared {
         engine: Arc::new(engine),
         policy_set,
@@ -538,6 +545,7 @@ impl Prepared {
             exceptions,
             baseline: None,
             baseline_errors: Vec::new(),
+            time_spent: self.engine.time_spent(),
         };
         if let Some(path) = &options.baseline {
             let path = cwd.join(path);

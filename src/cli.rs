@@ -228,6 +228,9 @@ pub struct CheckArgs {
     /// Memory the run may hold, in bytes, before it stops; 0 for no limit [default: 2 GiB].
     #[arg(long, value_name = "BYTES")]
     pub max_memory: Option<u64>,
+    /// Print the policies that took the most evaluation time to standard error.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// Parses the command line, with `check` as the default command.

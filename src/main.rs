@@ -16,6 +16,9 @@ use bcpcheck::document::{discover, Format};
 use bcpcheck::output::{self, Destinations};
 use bcpcheck::render::{self, Style};
 use bcpcheck::sanitize::strip_controls;
+
+/// How many policies `--timings` lists.
+const TIMINGS_SHOWN: usize = 15;
 use bcpcheck::{authoring, catalog, testing};
 
 // Evaluation allocates many small CEL values; mimalloc makes the allocator's share of a run much smaller.
@@ -86,6 +89,7 @@ fn run_check(args: CheckArgs) -> u8 {
         max_file_size: args.max_file_size,
         max_eval_ms: args.max_eval_ms,
         max_memory: args.max_memory,
+        timings: args.timings,
         fail_on: args.fail_on,
         only_plans: args.only_plans,
         exceptions: args.exceptions,
@@ -143,6 +147,9 @@ fn run_check(args: CheckArgs) -> u8 {
         quiet: args.quiet,
     };
     let text = render::render(&report, args.format, style);
+    if let Some(table) = render::timings(&report, TIMINGS_SHOWN) {
+        eprint!("{table}");
+    }
     if args.format != OutputFormat::Human {
         for diag in report.diagnostics() {
             print_problem(diag, stderr_color);

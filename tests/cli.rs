@@ -427,3 +427,35 @@ fn extension_functions_in_a_namespace_are_not_variables() {
     assert_eq!(code, 0, "{report}");
     assert_eq!(report["findings"].as_array().unwrap().len(), 0);
 }
+
+#[test]
+fn timings_list_the_slowest_policies_on_standard_error() {
+    let (code, stdout, stderr) = run(check(&[
+        "--timings",
+        "--format",
+        "json",
+        "--policy",
+        "policies.yaml",
+        "passing.yaml",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    serde_json::from_str::<Value>(&stdout).expect("the report itself is unchanged");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(
+        lines[0].starts_with("policy") && lines[0].contains("time (ms)"),
+        "{stderr}"
+    );
+    let policies = lines.len() - 2;
+    assert_eq!(policies, 6, "{stderr}");
+    assert!(
+        lines[1..=policies].iter().all(|l| l.ends_with('%')),
+        "{stderr}"
+    );
+    assert!(
+        lines
+            .last()
+            .unwrap()
+            .starts_with(&format!("{policies} of {policies} policies")),
+        "{stderr}"
+    );
+}

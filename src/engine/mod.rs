@@ -9,8 +9,9 @@ pub mod pool;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset};
 use miette::{Diagnostic, SourceSpan};
@@ -99,6 +100,8 @@ pub struct Engine {
     root_dir: PathBuf,
     /// Policies switched off for the rest of the run, after exceeding the evaluation budget.
     disabled: Vec<AtomicBool>,
+    /// Per policy, nanoseconds spent evaluating it, when asked for (`--timings`).
+    spent: Option<Vec<AtomicU64>>,
 }
 
 impl Engine {
@@ -113,11 +116,28 @@ impl Engine {
         Engine {
             runtime: runtime.clone(),
             disabled: policies.iter().map(|_| AtomicBool::new(false)).collect(),
+            spent: None,
             policies,
             params: Data::from_node(params),
             now,
             root_dir,
         }
+    }
+
+    /// Records the time spent in each policy, for [`Engine::time_spent`].
+    pub fn record_time(&mut self) {
+        self.spent = Some(self.policies.iter().map(|_| AtomicU64::new(0)).collect());
+    }
+
+    /// Per policy (in [`Engine::policies`] order), the time spent evaluating it on every thread;
+    /// `None` unless [`Engine::record_time`] was called.
+    pub fn time_spent(&self) -> Option<Vec<Duration>> {
+        self.spent.as_ref().map(|spent| {
+            spent
+                .iter()
+                .map(|ns| Duration::from_nanos(ns.load(Ordering::Relaxed)))
+                .collect()
+        })
     }
 
     /// The policies, in the order of [`DocumentResult::outcomes`].
@@ -182,10 +202,16 @@ impl Engine {
                     document: index,
                     meter,
                 };
+                let started = self.spent.is_some().then(Instant::now);
                 let matches = selections
                     .entry(policy.select_text.as_deref())
                     .or_insert_with(|| select(policy, doc, &scope));
-                self.check_policy(policy, doc, &scope, matches, at, &mut result)
+                let outcome = self.check_policy(policy, doc, &scope, matches, at, &mut result);
+                if let (Some(started), Some(spent)) = (started, &self.spent) {
+                    let ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                    spent[i].fetch_add(ns, Ordering::Relaxed);
+                }
+                outcome
             };
             result.outcomes.push(outcome);
         }

@@ -28,6 +28,48 @@ pub struct Style {
     pub quiet: bool,
 }
 
+/// The `limit` policies that took the most evaluation time, as a table, when the run recorded it.
+pub fn timings(report: &Report, limit: usize) -> Option<String> {
+    let spent = report.time_spent.as_ref()?;
+    let total: std::time::Duration = spent.iter().sum();
+    let mut rows: Vec<(&str, std::time::Duration)> = report
+        .policy_set
+        .policies
+        .iter()
+        .zip(spent)
+        .map(|(policy, time)| (policy.id.as_str(), *time))
+        .collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let width = rows
+        .iter()
+        .map(|(id, _)| id.len())
+        .max()
+        .unwrap_or(0)
+        .max(6);
+    let mut out = format!(
+        "{:<width$}  {:>10}  {:>6}\n",
+        "policy", "time (ms)", "share"
+    );
+    for (id, time) in rows.iter().take(limit) {
+        let share = if total.is_zero() {
+            0.0
+        } else {
+            100.0 * time.as_secs_f64() / total.as_secs_f64()
+        };
+        out.push_str(&format!(
+            "{id:<width$}  {:>10.3}  {share:>5.1}%\n",
+            time.as_secs_f64() * 1000.0
+        ));
+    }
+    out.push_str(&format!(
+        "{} of {} policies; {:.3} ms of evaluation in all, over every thread\n",
+        limit.min(rows.len()),
+        rows.len(),
+        total.as_secs_f64() * 1000.0
+    ));
+    Some(out)
+}
+
 /// Renders `report` in `format`.
 pub fn render(report: &Report, format: OutputFormat, style: Style) -> String {
     match format {
