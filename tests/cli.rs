@@ -459,3 +459,26 @@ fn timings_list_the_slowest_policies_on_standard_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn group_by_turns_a_list_into_a_lookup() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan.yaml");
+    std::fs::write(
+        &plan,
+        "apiVersion: bcp/v1\nkind: ContinuityPlan\nprocesses:\n  - {id: A, tier: 1}\n  - {id: B, tier: 2}\n  - {id: A, tier: 3}\n  - {name: no id}\n  - plain text\n",
+    )
+    .unwrap();
+    let policy = dir.path().join("group.yaml");
+    std::fs::write(
+        &policy,
+        "id: TEST-GROUP-001\ntitle: groups\nseverity: error\n\
+         variables:\n  - {name: byId, expression: \"doc.processes.groupBy('id')\"}\n\
+         rule: >-\n  size(variables.byId) == 2 && variables.byId['A'].map(p, p.tier) == [1, 3]\n  \
+         && variables.byId['B'][0].tier == 2 && !('C' in variables.byId)\n",
+    )
+    .unwrap();
+    let (code, report) = json(&["--policy", policy.to_str().unwrap(), plan.to_str().unwrap()]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["findings"].as_array().unwrap().len(), 0, "{report}");
+}

@@ -734,6 +734,47 @@ fn add_functions(env: &mut Env) {
         vec![celtypes::STRING_TYPE],
         is_placeholder,
     );
+    let _ = env.add_member_overload(
+        "groupBy",
+        "bcpcheck_list_group_by",
+        celtypes::LIST_TYPE,
+        vec![celtypes::STRING_TYPE],
+        group_by,
+    );
+}
+
+/// `list.groupBy('id')`: the maps of `list` that hold the field, grouped by its value (a string,
+/// int, uint or bool) into a map of lists, each in list order; other elements are left out. Built
+/// once per plan, it turns "the items whose `id` is X" from a scan of the list into a lookup.
+fn group_by<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    let (Some(list), Some(field)) = (args.first(), args.get(1)) else {
+        return Err(ExecutionError::invalid_argument_count(2, args.len()));
+    };
+    let Some(items) = list.as_iterable() else {
+        return Err(ExecutionError::function_error(
+            "groupBy",
+            "the receiver is not a list",
+        ));
+    };
+    let mut groups: HashMap<CelMapKey<'static>, Vec<Box<dyn Val + 'v>>> = HashMap::new();
+    let mut items = items.iter();
+    while let Some(item) = items.next() {
+        let key = item
+            .as_indexer()
+            .and_then(|map| map.get(&**field).ok())
+            .and_then(|value| CelMapKey::try_from(value).ok());
+        if let Some(key) = key {
+            groups
+                .entry(key.into_static())
+                .or_default()
+                .push(item.clone_as_boxed());
+        }
+    }
+    let groups: HashMap<CelMapKey<'v>, Box<dyn Val + 'v>> = groups
+        .into_iter()
+        .map(|(key, members)| (key, Box::new(CelList::from(members)) as Box<dyn Val + 'v>))
+        .collect();
+    Ok(CowVal::owned(CelMap::from(groups)))
 }
 
 fn text_of(value: &dyn Val) -> Option<&str> {

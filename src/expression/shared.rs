@@ -185,8 +185,8 @@ pub fn from_node(node: &Node) -> Owned {
 }
 
 /// A value an evaluation gave, made independent of the evaluation's borrows so that it can be
-/// kept (a variable's value). Plan data inside it stays shared; a list is shared in turn, so that
-/// every match reading the variable gets it for the cost of a pointer.
+/// kept (a variable's value). Plan data inside it stays shared; a list or map is shared in turn, so
+/// that every match reading the variable gets it for the cost of a pointer.
 pub fn to_owned(value: &dyn Val) -> Result<Owned, ExecutionError> {
     if let Some(shared) = value.downcast_ref::<Shared>() {
         return Ok(Box::new(shared.clone()));
@@ -199,7 +199,15 @@ pub fn to_owned(value: &dyn Val) -> Result<Owned, ExecutionError> {
             .collect::<Result<Vec<_>, _>>()?;
         return Ok(Box::new(Shared::new(Box::new(CelList::from(items)))));
     }
-    // Scalars and maps built by the expression: copied.
+    if let Some(map) = value.downcast_ref::<CelMap>() {
+        let entries = map
+            .inner()
+            .iter()
+            .map(|(key, item)| Ok((key.clone().into_static(), to_owned(item.as_ref())?)))
+            .collect::<Result<HashMap<_, _>, ExecutionError>>()?;
+        return Ok(Box::new(Shared::new(Box::new(CelMap::from(entries)))));
+    }
+    // Scalars: copied.
     cel::Value::try_from(value).and_then(Owned::try_from)
 }
 
