@@ -466,7 +466,7 @@ fn group_by_turns_a_list_into_a_lookup() {
     let plan = dir.path().join("plan.yaml");
     std::fs::write(
         &plan,
-        "apiVersion: bcp/v1\nkind: ContinuityPlan\nprocesses:\n  - {id: A, tier: 1}\n  - {id: B, tier: 2}\n  - {id: A, tier: 3}\n  - {name: no id}\n  - plain text\n",
+        "apiVersion: bcp/v1\nkind: ContinuityPlan\nprocesses:\n  - {id: A, tier: 1, depends_on: [X, Y, X]}\n  - {id: B, tier: 2, depends_on: [Y]}\n  - {id: A, tier: 3}\n  - {name: no id}\n  - plain text\n",
     )
     .unwrap();
     let policy = dir.path().join("group.yaml");
@@ -475,7 +475,9 @@ fn group_by_turns_a_list_into_a_lookup() {
         "id: TEST-GROUP-001\ntitle: groups\nseverity: error\n\
          variables:\n  - {name: byId, expression: \"doc.processes.groupBy('id')\"}\n\
          rule: >-\n  size(variables.byId) == 2 && variables.byId['A'].map(p, p.tier) == [1, 3]\n  \
-         && variables.byId['B'][0].tier == 2 && !('C' in variables.byId)\n",
+         && variables.byId['B'][0].tier == 2 && !('C' in variables.byId)\n  \
+         && doc.processes.groupBy('depends_on')['Y'].map(p, p.tier) == [1, 2]\n  \
+         && doc.processes.groupBy('depends_on')['X'].map(p, p.tier) == [1]\n",
     )
     .unwrap();
     let (code, report) = json(&["--policy", policy.to_str().unwrap(), plan.to_str().unwrap()]);

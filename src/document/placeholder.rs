@@ -36,7 +36,11 @@ pub fn find(text: &str) -> Vec<Range<usize>> {
     } else {
         Vec::new()
     };
-    found.extend(repeated_words(text));
+    // A repeated word needs a space or tab between its copies: identifiers, dates and durations
+    // are spared the scan.
+    if text.bytes().any(|b| b == b' ' || b == b'\t') {
+        found.extend(repeated_words(text));
+    }
     found.sort_by_key(|r| r.start);
     found
 }

@@ -20,6 +20,7 @@ use thiserror::Error;
 use crate::document::{self, Document, LogicalPath, Segment};
 use crate::expression::{
     Data, DataNode, DocumentBindings, DocumentScope, EvalError, FileFacts, MatchScope, Runtime,
+    Variables,
 };
 use crate::finding::{fingerprint, Finding};
 use crate::policy::{Policy, PolicyExpr};
@@ -319,46 +320,39 @@ impl Engine {
         result: &mut DocumentResult,
     ) -> Outcome {
         let mut outcome = Outcome::NotApplicable;
-        if matches.is_empty() {
-            return outcome;
-        }
-        // Variables that do not read `self` have one value per document: evaluate them once,
-        // within the budget of the first match.
-        at.meter.begin(at.policy, at.document, 0);
-        at.meter.role(ExprRole::Variables);
-        let shared = catch_unwind(AssertUnwindSafe(|| {
-            scope.shared_variables(
-                policy
-                    .variables
-                    .iter()
-                    .filter(|v| !v.per_match)
-                    .map(|v| (v.name.as_str(), &*v.expr.compiled)),
-            )
-        }));
-        at.meter.end();
-        let Ok(shared) = shared else {
-            let site = Site {
-                policy,
-                doc,
-                match_path: &[],
-                root_dir: &self.root_dir,
-            };
-            let expr = policy
-                .variables
-                .iter()
-                .find(|v| !v.per_match)
-                .map_or(&policy.rule, |v| &v.expr);
-            let message = "the CEL evaluator failed internally (a bug in it)".to_string();
-            result.errors.push(site.error(expr, message));
-            return outcome;
-        };
+        // A `when` that reads no variable is tested first, so that a match it rules out costs no
+        // variable evaluation.
+        let when_first = policy
+            .when
+            .as_ref()
+            .is_some_and(|when| when.compiled.variables.is_empty());
+        let no_variables = Variables::default();
+        // Variables that do not read `self` have one value per document: evaluated once, for the
+        // first match that needs them, within its budget.
+        let mut shared: Option<Variables> = None;
         for (matched, (match_path, this)) in matches.iter().enumerate() {
             at.meter.begin(at.policy, at.document, matched);
             // A panic inside the CEL evaluator is a bug there, not a reason to lose the run: it
             // becomes an evaluation error of this policy on this match.
             let evaluated = catch_unwind(AssertUnwindSafe(|| {
-                let mut scope = scope.enter(*this, &shared);
-                match self.evaluate(policy, &mut scope, at.meter) {
+                if when_first {
+                    let scope = scope.enter(*this, &no_variables);
+                    if let Some(verdict) = self.precondition(policy, &scope, at.meter) {
+                        return (verdict, None);
+                    }
+                }
+                let shared = shared.get_or_insert_with(|| {
+                    at.meter.role(ExprRole::Variables);
+                    scope.shared_variables(
+                        policy
+                            .variables
+                            .iter()
+                            .filter(|v| !v.per_match)
+                            .map(|v| (v.name.as_str(), &*v.expr.compiled)),
+                    )
+                });
+                let mut scope = scope.enter(*this, shared);
+                match self.evaluate(policy, &mut scope, at.meter, !when_first) {
                     Verdict::Fail(reason) => {
                         at.meter.role(ExprRole::Message);
                         let message = self.message(policy, &scope);
@@ -393,30 +387,22 @@ impl Engine {
         outcome
     }
 
+    /// Binds the match's own variables, tests `when` if `test_when` (it reads variables), and
+    /// evaluates the rule.
     fn evaluate<'e>(
         &self,
         policy: &'e Policy,
         scope: &mut MatchScope<'_>,
         meter: &Meter,
+        test_when: bool,
     ) -> Verdict<'e> {
-        // A `when` that reads no variable is tested first, so that a match it excludes costs no
-        // variable evaluation.
-        let when_first = policy
-            .when
-            .as_ref()
-            .is_some_and(|when| when.compiled.variables.is_empty());
-        if when_first {
-            if let Some(verdict) = self.precondition(policy, scope, meter) {
-                return verdict;
-            }
-        }
         for (i, v) in policy.variables.iter().enumerate() {
             if v.per_match {
                 meter.role(ExprRole::Variable(i));
                 scope.bind_variable(&v.name, &v.expr.compiled);
             }
         }
-        if !when_first {
+        if test_when {
             if let Some(verdict) = self.precondition(policy, scope, meter) {
                 return verdict;
             }

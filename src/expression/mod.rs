@@ -744,8 +744,10 @@ fn add_functions(env: &mut Env) {
 }
 
 /// `list.groupBy('id')`: the maps of `list` that hold the field, grouped by its value (a string,
-/// int, uint or bool) into a map of lists, each in list order; other elements are left out. Built
-/// once per plan, it turns "the items whose `id` is X" from a scan of the list into a lookup.
+/// int, uint or bool) into a map of lists, each in list order; other elements are left out. A
+/// field holding a list puts the item in the group of each value in it (`groupBy('depends_on')`:
+/// the processes by each dependency they list). Built once per plan, it turns "the items whose
+/// `id` is X" from a scan of the list into a lookup.
 fn group_by<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
     let (Some(list), Some(field)) = (args.first(), args.get(1)) else {
         return Err(ExecutionError::invalid_argument_count(2, args.len()));
@@ -759,15 +761,27 @@ fn group_by<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, Executi
     let mut groups: HashMap<CelMapKey<'static>, Vec<Box<dyn Val + 'v>>> = HashMap::new();
     let mut items = items.iter();
     while let Some(item) = items.next() {
-        let key = item
-            .as_indexer()
-            .and_then(|map| map.get(&**field).ok())
-            .and_then(|value| CelMapKey::try_from(value).ok());
-        if let Some(key) = key {
-            groups
-                .entry(key.into_static())
-                .or_default()
-                .push(item.clone_as_boxed());
+        let Some(value) = item.as_indexer().and_then(|map| map.get(&**field).ok()) else {
+            continue;
+        };
+        let mut keys: Vec<CelMapKey<'static>> = Vec::new();
+        match value.as_iterable() {
+            Some(values) if value.get_type().kind() == celtypes::Kind::List => {
+                let mut values = values.iter();
+                while let Some(v) = values.next() {
+                    keys.extend(
+                        CelMapKey::try_from(v.clone_as_boxed())
+                            .ok()
+                            .map(CelMapKey::into_static),
+                    );
+                }
+            }
+            _ => keys.extend(CelMapKey::try_from(value).ok().map(CelMapKey::into_static)),
+        }
+        keys.sort();
+        keys.dedup();
+        for key in keys {
+            groups.entry(key).or_default().push(item.clone_as_boxed());
         }
     }
     let groups: HashMap<CelMapKey<'v>, Box<dyn Val + 'v>> = groups
