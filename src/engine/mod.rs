@@ -284,20 +284,10 @@ impl Engine {
         };
         // Where the running expression is written (a message expression has no span of its own:
         // the policy then).
-        let written = match (policy, evaluation.map(|e| e.role)) {
-            (Some(policy), Some(ExprRole::Variable(i))) => {
-                policy.variables.get(i).map(|v| v.expr.span)
-            }
-            (Some(policy), Some(ExprRole::Variables)) => policy
-                .variables
-                .iter()
-                .find(|v| !v.per_match)
-                .map(|v| v.expr.span),
-            (Some(policy), Some(ExprRole::When)) => policy.when.as_ref().map(|w| w.span),
-            (Some(policy), Some(ExprRole::Message)) => Some(policy.span),
-            (Some(policy), _) => Some(policy.rule.span),
-            (None, _) => None,
-        };
+        let written = policy.map(|policy| {
+            let role = evaluation.map_or(ExprRole::Rule, |e| e.role);
+            running(policy, role).map_or(policy.span, |expr| expr.span)
+        });
         BudgetExceeded {
             policy: policy.map(|p| p.id.clone()),
             file: file.to_string(),
@@ -361,11 +351,14 @@ impl Engine {
                     verdict => (verdict, None),
                 }
             }));
+            let role = at.meter.current().1.map_or(ExprRole::Rule, |e| e.role);
             at.meter.end();
             let (verdict, message) = evaluated.unwrap_or_else(|panic| {
                 let what = pool::panic_message(&*panic);
                 let message = format!("the CEL evaluator failed internally ({what})");
-                (Verdict::Broken(&policy.rule, message), None)
+                // Pointed at the expression that was running (the rule for a message expression).
+                let expr = running(policy, role).unwrap_or(&policy.rule);
+                (Verdict::Broken(expr, message), None)
             });
             let site = Site {
                 policy,
@@ -440,6 +433,22 @@ impl Engine {
             .and_then(|e| scope.eval_string(e).ok())
             .or_else(|| policy.message.clone())
             .unwrap_or_else(|| policy.title.clone())
+    }
+}
+
+/// The expression of `policy` that runs in `role`; `None` for a message expression, which has no
+/// span of its own.
+fn running(policy: &Policy, role: ExprRole) -> Option<&PolicyExpr> {
+    match role {
+        ExprRole::Variable(i) => policy.variables.get(i).map(|v| &v.expr),
+        ExprRole::Variables => policy
+            .variables
+            .iter()
+            .find(|v| !v.per_match)
+            .map(|v| &v.expr),
+        ExprRole::When => policy.when.as_ref(),
+        ExprRole::Rule => Some(&policy.rule),
+        ExprRole::Message => None,
     }
 }
 
