@@ -174,13 +174,7 @@ fn crlf_line_endings_keep_spans_right() {
     // The human report shows the same place.
     let repo = Repo::new();
     repo.write("plans/crlf.yaml", text);
-    let human = repo.run(&[
-        "check",
-        "--no-default-packs",
-        "--policy",
-        "policy.yaml",
-        "plans/crlf.yaml",
-    ]);
+    let human = repo.check_with(&["plans/crlf.yaml"]);
     assert!(
         human.stdout.contains("[plans/crlf.yaml:6:10]"),
         "{}",
@@ -258,13 +252,7 @@ fn huge_integers_and_special_floats_give_verdicts() {
         "plans/nan.yaml",
         "apiVersion: bcp/v1\nkind: ContinuityPlan\nprocesses:\n  - {id: B, tier: .nan}\n",
     );
-    let run = human.run(&[
-        "check",
-        "--no-default-packs",
-        "--policy",
-        "policy.yaml",
-        "plans/nan.yaml",
-    ]);
+    let run = human.check_with(&["plans/nan.yaml"]);
     assert!(
         run.stdout
             .contains("while checking plans/nan.yaml at `processes[0]`"),
@@ -307,13 +295,7 @@ fn duplicate_keys_are_refused_pointing_at_both() {
         "plans/dup.yaml",
         "apiVersion: bcp/v1\nkind: ContinuityPlan\nmetadata: {id: X}\nmetadata: {id: Y}\n",
     );
-    let human = repo.run(&[
-        "check",
-        "--no-default-packs",
-        "--policy",
-        "policy.yaml",
-        "plans/dup.yaml",
-    ]);
+    let human = repo.check_with(&["plans/dup.yaml"]);
     assert!(
         human.stderr.contains("first defined here") || human.stdout.contains("first defined here"),
         "{}",
@@ -341,16 +323,7 @@ fn symbolic_link_loops_and_broken_links_are_refused() {
         "broken symbolic link (to nowhere.yaml)",
     );
     // Named on the command line, the same.
-    let run = repo.run(&[
-        "check",
-        "--no-default-packs",
-        "--policy",
-        "policy.yaml",
-        "--format",
-        "json",
-        "plans/a.yaml",
-        "plans/good.yaml",
-    ]);
+    let run = repo.check_with(&["--format", "json", "plans/a.yaml", "plans/good.yaml"]);
     assert_refused(&run, "a.yaml", "symbolic link loop");
     run.assert_good_plan_checked();
 }
@@ -382,16 +355,9 @@ fn symbolic_links_leaving_the_repository_are_not_followed() {
             "plans/link-inside.yaml",
         ],
     ] {
-        let mut all = vec![
-            "check",
-            "--no-default-packs",
-            "--policy",
-            "policy.yaml",
-            "--format",
-            "json",
-        ];
+        let mut all = vec!["--format", "json"];
         all.extend(args);
-        let run = repo.run(&all);
+        let run = repo.check_with(&all);
         run.assert_clean(20, 200);
         run.assert_good_plan_checked();
         assert_refused(
@@ -450,16 +416,7 @@ fn a_fifo_is_refused_without_blocking() {
         "not a regular file (a named pipe (FIFO))",
     );
     // Named explicitly, too.
-    let run = repo.run(&[
-        "check",
-        "--no-default-packs",
-        "--policy",
-        "policy.yaml",
-        "--format",
-        "json",
-        "plans/pipe.yaml",
-        "plans/good.yaml",
-    ]);
+    let run = repo.check_with(&["--format", "json", "plans/pipe.yaml", "plans/good.yaml"]);
     run.assert_clean(10, 200);
     assert_refused(&run, "pipe.yaml", "named pipe");
 }
@@ -538,21 +495,7 @@ fn permission_denied_is_reported() {
         "--clear-groups",
         env!("CARGO_BIN_EXE_bcpcheck"),
     ]);
-    let run = crate::support::run_in(
-        repo.path(),
-        command,
-        &[
-            "check",
-            "--no-default-packs",
-            "--policy",
-            "policy.yaml",
-            "--as-of",
-            "2026-11-28",
-            "--format",
-            "json",
-            "plans",
-        ],
-    );
+    let run = crate::support::run_in(repo.path(), command, &crate::support::json_check_args(&[]));
     run.assert_clean(20, 200);
     run.assert_good_plan_checked();
     assert_refused(&run, "locked.yaml", "cannot read: Permission denied");
@@ -611,13 +554,7 @@ fn many_findings_on_one_long_line_render_in_linear_time() {
         "plans/wide.yaml",
         format!("apiVersion: bcp/v1\nkind: ContinuityPlan\nmetadata: {{id: W, owner: X}}\nprocesses: [{}]\n", items.join(", ")),
     );
-    let run = repo.run(&[
-        "check",
-        "--no-default-packs",
-        "--policy",
-        "policy.yaml",
-        "plans/wide.yaml",
-    ]);
+    let run = repo.check_with(&["plans/wide.yaml"]);
     run.assert_clean(30, 1000);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     // Labels far right are not drawn (miette cannot), the message says where.
@@ -652,13 +589,7 @@ fn a_file_of_filler_is_refused_before_its_placeholder_records_grow() {
     run.assert_good_plan_checked();
     assert_refused(&run, "filler.yaml", "placeholders in one document");
     // The label on the 12 MB line is cut, not dropped, and the report stays small.
-    let human = repo.run(&[
-        "check",
-        "--no-default-packs",
-        "--policy",
-        "policy.yaml",
-        "plans/filler.yaml",
-    ]);
+    let human = repo.check_with(&["plans/filler.yaml"]);
     assert!(
         human.stderr.len() + human.stdout.len() < 10_000,
         "{}",

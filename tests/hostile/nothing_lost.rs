@@ -178,17 +178,7 @@ fn only_the_output_file_is_written_and_never_over_an_input() {
         let out = format!("reports/out.{format}");
         std::fs::create_dir_all(repo.join("reports")).unwrap();
         for _ in 0..2 {
-            let run = repo.run(&[
-                "check",
-                "--no-default-packs",
-                "--policy",
-                "policy.yaml",
-                "--format",
-                format,
-                "--output",
-                &out,
-                "plans",
-            ]);
+            let run = repo.check_with(&["--format", format, "--output", &out, "plans"]);
             run.assert_clean(60, 500);
             assert_eq!(run.code, Some(1), "{}", run.stderr);
             assert!(run.stdout.is_empty());

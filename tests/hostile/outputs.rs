@@ -41,15 +41,7 @@ fn assert_no_escapes(text: &str) {
 #[test]
 fn plan_text_cannot_inject_terminal_escapes_into_the_human_report() {
     let repo = hostile_repo();
-    let run = repo.run(&[
-        "check",
-        "--no-default-packs",
-        "--policy",
-        "policy.yaml",
-        "--color",
-        "never",
-        "plans",
-    ]);
+    let run = repo.check_with(&["--color", "never", "plans"]);
     run.assert_clean(20, 200);
     assert_eq!(run.code, Some(2), "{}", run.stdout);
     assert!(
@@ -60,15 +52,7 @@ fn plan_text_cannot_inject_terminal_escapes_into_the_human_report() {
     assert_no_escapes(&run.stdout);
     assert_no_escapes(&run.stderr);
     // With colour on, bcpcheck's own colours are the only escapes: SGR sequences.
-    let run = repo.run(&[
-        "check",
-        "--no-default-packs",
-        "--policy",
-        "policy.yaml",
-        "--color",
-        "always",
-        "plans",
-    ]);
+    let run = repo.check_with(&["--color", "always", "plans"]);
     for bad in [
         "\u{1b}]",
         "\u{1b}[2J",
@@ -115,17 +99,7 @@ fn plan_text_cannot_break_the_json_report() {
 #[test]
 fn diagnostics_on_standard_error_are_clean_too() {
     let repo = hostile_repo();
-    let run = repo.run(&[
-        "check",
-        "--no-default-packs",
-        "--policy",
-        "policy.yaml",
-        "--format",
-        "json",
-        "--color",
-        "always",
-        "plans",
-    ]);
+    let run = repo.check_with(&["--format", "json", "--color", "always", "plans"]);
     for bad in ["\u{1b}]", "\u{1b}[2J", "\u{7}", "\r", "\u{9b}", "\u{202e}"] {
         assert!(
             !run.stderr.contains(bad),

@@ -36,15 +36,7 @@ fn a_diagnostic_past_column_65535_does_not_panic() {
     let line = format!("a: [{}x", "1, ".repeat(30_000));
     repo.write("plans/wide.yaml", format!("{line}\n"));
     for format in ["human", "json"] {
-        let run = repo.run(&[
-            "check",
-            "--no-default-packs",
-            "--policy",
-            "policy.yaml",
-            "--format",
-            format,
-            "plans",
-        ]);
+        let run = repo.check_with(&["--format", format, "plans"]);
         run.assert_clean(20, 300);
         assert_eq!(run.code, Some(2));
     }

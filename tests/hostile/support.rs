@@ -163,25 +163,32 @@ impl Repo {
 
     /// Runs `bcpcheck check` on `plans/` with the test policies and a JSON report, then `extra`.
     pub fn check(&self, extra: &[&str]) -> Run {
-        let mut args = vec![
-            "check",
-            "--no-default-packs",
-            "--policy",
-            "policy.yaml",
-            "--as-of",
-            "2026-11-28",
-            "--format",
-            "json",
-            "plans",
-        ];
-        args.extend_from_slice(extra);
-        self.run(&args)
+        self.run(&json_check_args(extra))
+    }
+
+    /// Runs `bcpcheck check` with the test policies only, then `args`.
+    pub fn check_with(&self, args: &[&str]) -> Run {
+        let mut all = CHECK_WITH_TEST_POLICIES.to_vec();
+        all.extend_from_slice(args);
+        self.run(&all)
     }
 
     /// Runs bcpcheck with `args` in the repository.
     pub fn run(&self, args: &[&str]) -> Run {
         run_in(self.path(), bcpcheck(), args)
     }
+}
+
+/// `bcpcheck check` with `policy.yaml` and no built-in pack.
+const CHECK_WITH_TEST_POLICIES: &[&str] =
+    &["check", "--no-default-packs", "--policy", "policy.yaml"];
+
+/// The arguments of [`Repo::check`]: `plans/` as of 2026-11-28 with a JSON report, then `extra`.
+pub fn json_check_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = CHECK_WITH_TEST_POLICIES.to_vec();
+    args.extend(["--as-of", "2026-11-28", "--format", "json", "plans"]);
+    args.extend_from_slice(extra);
+    args
 }
 
 /// The binary under test.
