@@ -19,20 +19,9 @@ if [ ! -s "$xsd" ]; then
   mv "$tools/pytest-8.3.4/testing/example_scripts/junit-10.xsd" "$xsd"
 fi
 
-cargo build --quiet
-bcpcheck=${CARGO_TARGET_DIR:-$root/target}/debug/bcpcheck
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+source .ci/reports.sh
+junit() { local name=$1; shift; report junit "$name.xml" "$@"; }
 
-junit() {
-  local name=$1 dir=$2
-  shift 2
-  (cd "$dir" && "$bcpcheck" check --format junit --output "$out/$name.xml" "$@" 2>/dev/null) || true
-  test -s "$out/$name.xml" || { echo "junit-validate: bcpcheck wrote no $name.xml" >&2; exit 1; }
-}
-
-fixture=$root/tests/fixtures/reports
-common=(--no-default-packs --policy policies --as-of 2026-06-30)
 junit exceptions "$fixture" "${common[@]}" --exceptions exceptions.yaml plans
 mkdir -p "$out/hostile/plans"
 cat >"$out/hostile/plans/hostile.yaml" <<'EOF'

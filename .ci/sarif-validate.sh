@@ -18,21 +18,9 @@ fi
 multitool=$(node -p "require('$tool_dir/node_modules/@microsoft/sarif-multitool')")
 chmod u+x "$multitool" 2>/dev/null || true
 
-cargo build --quiet
-bcpcheck=${CARGO_TARGET_DIR:-$root/target}/debug/bcpcheck
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+source .ci/reports.sh
+sarif() { local name=$1; shift; report sarif "$name.sarif" "$@"; }
 
-# Runs bcpcheck (exit codes 1 and 2 are expected: the fixtures fail) and checks the SARIF was written.
-sarif() {
-  local name=$1 dir=$2
-  shift 2
-  (cd "$dir" && "$bcpcheck" check --format sarif --output "$out/$name.sarif" "$@" 2>/dev/null) || true
-  test -s "$out/$name.sarif" || { echo "sarif-validate: bcpcheck wrote no $name.sarif" >&2; exit 1; }
-}
-
-fixture=$root/tests/fixtures/reports
-common=(--no-default-packs --policy policies --as-of 2026-06-30)
 sarif exceptions "$fixture" "${common[@]}" --exceptions exceptions.yaml plans
 sarif no-exceptions "$fixture" "${common[@]}" --no-exceptions plans
 (cd "$fixture" && "$bcpcheck" check "${common[@]}" --no-exceptions --format json \
