@@ -162,14 +162,7 @@ impl Report {
 
     /// True when an input, a policy or an evaluation failed (exit code 2).
     pub fn has_errors(&self) -> bool {
-        !self.discovery_errors.is_empty()
-            || !self.policy_set.errors.is_empty()
-            || !self.exceptions.errors.is_empty()
-            || !self.baseline_errors.is_empty()
-            || self
-                .files
-                .iter()
-                .any(|f| f.load_error.is_some() || !f.errors.is_empty() || !f.budget.is_empty())
+        !self.diagnostics().is_empty()
     }
 
     /// The process exit code: 2 for problems, 1 for findings at or above the threshold, else 0.
@@ -197,9 +190,9 @@ impl Report {
     pub fn diagnostics(&self) -> Vec<&dyn miette::Diagnostic> {
         let mut out = self.run_diagnostics();
         for file in &self.files {
-            out.extend(file.load_error.iter().map(|e| e as &dyn miette::Diagnostic));
-            out.extend(file.errors.iter().map(|e| e as &dyn miette::Diagnostic));
-            out.extend(file.budget.iter().map(|e| e as &dyn miette::Diagnostic));
+            out.extend(as_diagnostics(file.load_error.as_slice()));
+            out.extend(as_diagnostics(&file.errors));
+            out.extend(as_diagnostics(&file.budget));
         }
         out
     }
@@ -207,30 +200,18 @@ impl Report {
     /// The problems not tied to one plan file: policies, arguments, exceptions file, baseline.
     pub fn run_diagnostics(&self) -> Vec<&dyn miette::Diagnostic> {
         let mut out: Vec<&dyn miette::Diagnostic> = Vec::new();
-        out.extend(
-            self.policy_set
-                .errors
-                .iter()
-                .map(|e| e as &dyn miette::Diagnostic),
-        );
-        out.extend(
-            self.discovery_errors
-                .iter()
-                .map(|e| e as &dyn miette::Diagnostic),
-        );
-        out.extend(
-            self.exceptions
-                .errors
-                .iter()
-                .map(|e| e as &dyn miette::Diagnostic),
-        );
-        out.extend(
-            self.baseline_errors
-                .iter()
-                .map(|e| e as &dyn miette::Diagnostic),
-        );
+        out.extend(as_diagnostics(&self.policy_set.errors));
+        out.extend(as_diagnostics(&self.discovery_errors));
+        out.extend(as_diagnostics(&self.exceptions.errors));
+        out.extend(as_diagnostics(&self.baseline_errors));
         out
     }
+}
+
+fn as_diagnostics<E: miette::Diagnostic>(
+    errors: &[E],
+) -> impl Iterator<Item = &dyn miette::Diagnostic> {
+    errors.iter().map(|e| e as &dyn miette::Diagnostic)
 }
 
 /// The repository root: the nearest ancestor of `cwd` holding `.git`, else `cwd`.
