@@ -33,12 +33,12 @@ fn hot_paths(c: &mut Criterion) {
     let params = policy::params(None);
     let now = parse_date("2026-11-28").expect("a valid date");
     let packs: Vec<String> = packs::names().into_iter().map(String::from).collect();
-    let all = policy::load(&policy::builtin_sources(&packs), &params, &runtime);
+    let all = policy::load(&policy::sources::builtin(&packs), &params, &runtime);
     let root_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let meter = Meter::default();
 
     let single = policy::load(
-        &policy::builtin_sources(&["core".to_string()])
+        &policy::sources::builtin(&["core".to_string()])
             .into_iter()
             .filter(|s| s.name.ends_with("BCP-REF-005.yaml"))
             .collect::<Vec<_>>(),
@@ -63,7 +63,7 @@ fn hot_paths(c: &mut Criterion) {
     });
 
     c.bench_function("compile all built-in policies", |b| {
-        b.iter(|| policy::load(&policy::builtin_sources(&packs), &params, &Runtime::new()))
+        b.iter(|| policy::load(&policy::sources::builtin(&packs), &params, &Runtime::new()))
     });
 }
 

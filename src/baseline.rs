@@ -8,8 +8,7 @@ use miette::Diagnostic;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::check::FileReport;
-use crate::finding::Suppression;
+use crate::finding::{Finding, Suppression};
 
 /// Version of the baseline file format.
 pub const FORMAT_VERSION: u32 = 1;
@@ -81,15 +80,13 @@ pub enum BaselineError {
 
 impl Baseline {
     /// The baseline of a run: every finding that is not waived by an exception.
-    pub fn of(files: &[FileReport]) -> Self {
-        let mut findings: Vec<Entry> = files
-            .iter()
-            .flat_map(|f| f.findings.iter())
+    pub fn of<'a>(findings: impl Iterator<Item = &'a Finding>) -> Self {
+        let mut findings: Vec<Entry> = findings
             .filter(|f| f.waiver().is_none())
             .map(|f| Entry {
                 fingerprint: f.fingerprint.clone(),
-                policy: f.policy.clone(),
-                file: f.file.clone(),
+                policy: f.policy_id().to_string(),
+                file: f.file.to_string(),
                 path: f.target.to_string(),
             })
             .collect();
@@ -138,14 +135,18 @@ impl Baseline {
     }
 
     /// Marks every finding whose fingerprint is in the baseline (and that is not waived) as baselined.
-    pub fn apply(&self, files: &mut [FileReport], file: &str) -> Applied {
+    pub fn apply<'a>(
+        &self,
+        findings: impl Iterator<Item = &'a mut Finding>,
+        file: &str,
+    ) -> Applied {
         let known: BTreeSet<&str> = self
             .findings
             .iter()
             .map(|e| e.fingerprint.as_str())
             .collect();
         let mut baselined = 0;
-        for finding in files.iter_mut().flat_map(|f| f.findings.iter_mut()) {
+        for finding in findings {
             if finding.waiver().is_some() {
                 continue;
             }

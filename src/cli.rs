@@ -2,9 +2,17 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::FailOn;
+use crate::render::Format;
+
+/// Parses a format name into a [`Format`], listing every format with its purpose in `--help`.
+fn format_parser() -> impl TypedValueParser<Value = Format> {
+    PossibleValuesParser::new(Format::ALL.map(|f| PossibleValue::new(f.name()).help(f.about())))
+        .map(|name| Format::parse(&name).unwrap_or(Format::Human))
+}
 
 /// Check business-continuity plans against policy-as-code.
 #[derive(Debug, Parser)]
@@ -106,30 +114,11 @@ pub struct TestArgs {
     pub dirs: Vec<PathBuf>,
 }
 
-/// Output formats of `check`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    /// Diagnostics with source snippets, for people.
-    Human,
-    /// Versioned JSON, for tools.
-    Json,
-    /// SARIF 2.1.0, for code scanning.
-    Sarif,
-    /// GitHub Actions workflow commands (annotations), plus a step summary.
-    Github,
-    /// JUnit XML: one test case per policy and plan.
-    Junit,
-    /// The auditor's evidence report, in Markdown.
-    Markdown,
-    /// The auditor's evidence report, as one self-contained HTML file.
-    Html,
-}
-
 /// An extra report written in the same run: `--report FORMAT=FILE`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportTarget {
     /// Its format.
-    pub format: OutputFormat,
+    pub format: Format,
     /// Where to write it.
     pub path: PathBuf,
 }
@@ -139,11 +128,8 @@ pub fn parse_report_target(text: &str) -> Result<ReportTarget, String> {
     let (format, path) = text
         .split_once('=')
         .ok_or_else(|| format!("`{text}`: write FORMAT=FILE, such as sarif=bcpcheck.sarif"))?;
-    let format = OutputFormat::from_str(format, true).map_err(|_| {
-        let names: Vec<String> = OutputFormat::value_variants()
-            .iter()
-            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
-            .collect();
+    let format = Format::parse(format).ok_or_else(|| {
+        let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
         format!("unknown format `{format}`; use one of {}", names.join(", "))
     })?;
     if path.is_empty() {
@@ -181,8 +167,8 @@ pub struct CheckArgs {
     #[arg(long)]
     pub no_default_packs: bool,
     /// Output format.
-    #[arg(long, value_enum, default_value = "human")]
-    pub format: OutputFormat,
+    #[arg(long, default_value = "human", value_parser = format_parser())]
+    pub format: Format,
     /// Write the report to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,

@@ -1,29 +1,83 @@
-//! Findings: what a policy says about a plan, at a logical path resolved to a concrete span.
+//! Findings and severities: what a policy says about a plan, at a logical path resolved to a
+//! concrete span. A finding names its policy; what the policy says (title, help, references) is
+//! read from the run's policy set when rendering, never copied into every finding.
+
+use std::fmt;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
-use crate::document::{LineCol, LogicalPath, Span};
-use crate::policy::Severity;
+use crate::document::{LineCol, LogicalPath, Segment, Span};
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing.
+    Info,
+    /// Should be fixed.
+    Warning,
+    /// Must be fixed.
+    Error,
+}
+
+impl Severity {
+    /// Parses `error`, `warning` or `info`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "error" => Some(Severity::Error),
+            "warning" => Some(Severity::Warning),
+            "info" => Some(Severity::Info),
+            _ => None,
+        }
+    }
+
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which policy of the run reported a finding: its position in the run's policy set, and its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyRef {
+    /// Position in the run's policy set.
+    pub index: usize,
+    /// The policy id, shared by every finding of the policy.
+    pub id: Arc<str>,
+}
+
+impl fmt::Display for PolicyRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.id)
+    }
+}
 
 /// One gap in one plan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
-    /// Policy id.
-    pub policy: String,
+    /// The policy that reported it.
+    pub policy: PolicyRef,
     /// Severity (from the policy).
     pub severity: Severity,
-    /// The policy's title.
-    pub title: String,
     /// What is wrong, for this match.
     pub message: String,
-    /// File as shown.
-    pub file: String,
+    /// File as shown, shared by the findings of the file.
+    pub file: Arc<str>,
     /// The logical path the policy pointed at (match plus `fieldPath`): the finding's identity.
     pub target: LogicalPath,
-    /// The deepest part of `target` that exists: where the span is.
-    pub path: LogicalPath,
-    /// The part of `target` that does not exist: the field to add, if any.
+    /// The trailing part of `target` that does not exist: the field to add, if any.
     pub missing: LogicalPath,
     /// Bytes to underline.
     pub span: Span,
@@ -31,12 +85,6 @@ pub struct Finding {
     pub start: LineCol,
     /// End line:column.
     pub end: LineCol,
-    /// How to fix it.
-    pub help: Option<String>,
-    /// Documentation link.
-    pub url: Option<String>,
-    /// Standard clauses.
-    pub references: Vec<String>,
     /// Stable identity across edits: policy, file and logical path, never a line number.
     pub fingerprint: String,
     /// Why the finding does not count, when it is waived or baselined (set after evaluation).
@@ -46,8 +94,9 @@ pub struct Finding {
 /// Why a finding is kept in the report but does not make the run fail.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Suppression {
-    /// Waived by an exception (from the exceptions file or an inline comment).
-    Waived(Waiver),
+    /// Waived by an exception (from the exceptions file or an inline comment), shared by every
+    /// finding it waives.
+    Waived(Arc<Waiver>),
     /// Its fingerprint is in the baseline.
     Baselined,
 }
@@ -109,8 +158,23 @@ impl Finding {
         matches!(self.suppression, Some(Suppression::Baselined))
     }
 
+    /// The policy id.
+    pub fn policy_id(&self) -> &str {
+        &self.policy.id
+    }
+
+    /// The deepest part of `target` that exists: where the span is.
+    pub fn path(&self) -> &[Segment] {
+        &self.target.0[..self.target.0.len() - self.missing.0.len()]
+    }
+
     /// Ordering for every output: file, line, column, policy id.
     pub fn sort_key(&self) -> (&str, usize, usize, &str) {
-        (&self.file, self.start.line, self.start.column, &self.policy)
+        (
+            &self.file,
+            self.start.line,
+            self.start.column,
+            &self.policy.id,
+        )
     }
 }

@@ -125,7 +125,7 @@ fn walk(
 /// `path` relative to `cwd` with `/` separators, without `./`; `../` where it lies outside; safe
 /// to print: control characters in file names are replaced.
 pub fn display(path: &Path, cwd: &Path) -> String {
-    crate::sanitize::strip_controls(&relative(path, cwd))
+    crate::document::sanitize::strip_controls(&relative(path, cwd))
 }
 
 /// `path` relative to `cwd` as [`display`] shows it, but as it is: for matching globs.
@@ -155,6 +155,14 @@ fn join<'a>(components: impl Iterator<Item = Component<'a>>) -> String {
     text.strip_prefix("//")
         .map(|t| format!("/{t}"))
         .unwrap_or(text)
+}
+
+/// The repository root: the nearest ancestor of `dir` holding `.git`, else `dir`.
+pub fn repository_root(dir: &Path) -> PathBuf {
+    dir.ancestors()
+        .find(|d| d.join(".git").exists())
+        .unwrap_or(dir)
+        .to_path_buf()
 }
 
 #[cfg(test)]
@@ -210,3 +218,4 @@ mod tests {
         assert_eq!(missing.errors.len(), 1);
     }
 }
+

@@ -1,11 +1,15 @@
 //! Plan documents: reading files, span-aware trees for YAML and Markdown, and where nodes are.
 
+pub mod authoring;
 pub mod discover;
 pub mod markdown;
 pub mod object;
+pub mod path;
 pub mod placeholder;
 pub mod read;
+pub mod sanitize;
 pub mod source;
+pub mod suggest;
 pub mod tree;
 pub mod yaml;
 
@@ -15,9 +19,11 @@ use std::sync::Arc;
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use thiserror::Error;
 
+pub use path::{LogicalPath, Segment};
 pub use read::{confine, read_text};
 pub use source::{LineCol, Snippet, SourceFile};
-pub use tree::{LogicalPath, Mapping, Node, Segment, Span, Value};
+pub use suggest::suggest;
+pub use tree::{Mapping, Node, Span, Value};
 
 /// The API version every bcpcheck document declares.
 pub const API_VERSION: &str = "bcp/v1";

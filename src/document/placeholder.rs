@@ -10,8 +10,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::path::{LogicalPath, Segment};
 use super::source::SourceFile;
-use super::tree::{LogicalPath, Node, Segment, Span, Value};
+use super::tree::{Node, Span, Value};
 
 // ASCII word boundaries (`(?-u:\b)`) keep the regex on its fast automaton; the vocabulary is ASCII.
 // A constant pattern, compiled by the unit tests: it cannot fail on input.

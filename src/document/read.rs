@@ -120,7 +120,7 @@ pub fn decode(bytes: Vec<u8>, name: &str) -> Result<String, LoadError> {
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         let text = String::from_utf8_lossy(e.as_bytes());
-        let shown = crate::sanitize::mask_controls(&text).into_owned();
+        let shown = crate::document::sanitize::mask_controls(&text).into_owned();
         LoadError::NotUtf8 {
             file: name.to_string(),
             src: NamedSource::new(name, shown),
@@ -194,7 +194,7 @@ pub fn confine(path: &Path, name: &str, root: &Path) -> Result<PathBuf, LoadErro
     if written_inside && !real.starts_with(&real_root) {
         return Err(link(format!(
             "a symbolic link leads outside the repository (to {})",
-            crate::sanitize::strip_controls(&real.to_string_lossy())
+            crate::document::sanitize::strip_controls(&real.to_string_lossy())
         )));
     }
     Ok(real)
@@ -202,7 +202,7 @@ pub fn confine(path: &Path, name: &str, root: &Path) -> Result<PathBuf, LoadErro
 
 fn shown_target(path: &Path) -> String {
     let target = fs::read_link(path).unwrap_or_default();
-    crate::sanitize::strip_controls(&target.to_string_lossy())
+    crate::document::sanitize::strip_controls(&target.to_string_lossy())
 }
 
 #[cfg(unix)]

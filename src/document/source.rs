@@ -43,7 +43,7 @@ impl SourceFile {
         let text: Arc<str> = text.into();
         let mut line_starts = vec![0];
         line_starts.extend(memchr_newlines(&text));
-        let display = match crate::sanitize::mask_controls(&text) {
+        let display = match crate::document::sanitize::mask_controls(&text) {
             Cow::Borrowed(_) => text.clone(),
             Cow::Owned(masked) => masked.into(),
         };

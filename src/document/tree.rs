@@ -1,6 +1,6 @@
 //! The span-aware document tree: every key and value keeps where it was written.
 
-use std::fmt;
+use super::path::Segment;
 
 /// A byte range `[start, end)` into the source text of one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -217,88 +217,5 @@ impl Node {
                 _ => {}
             }
         }
-    }
-}
-
-/// One step of a logical path: a mapping key or a list index.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Segment {
-    /// A mapping key.
-    Key(String),
-    /// A list index, from 0.
-    Index(usize),
-}
-
-/// A logical location in a document, such as `processes[2].rto`: stable across edits that move lines.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
-pub struct LogicalPath(pub Vec<Segment>);
-
-impl LogicalPath {
-    /// The document root.
-    pub fn root() -> Self {
-        LogicalPath(Vec::new())
-    }
-
-    /// This path followed by `more`.
-    pub fn join(&self, more: &[Segment]) -> Self {
-        let mut segments = self.0.clone();
-        segments.extend_from_slice(more);
-        LogicalPath(segments)
-    }
-
-    /// Parses `a.b[2].c` (no wildcards); `None` when the text is not such a path.
-    pub fn parse(text: &str) -> Option<Self> {
-        let mut segments = Vec::new();
-        for part in crate::policy::select::parse_segments(text).ok()? {
-            match part {
-                crate::policy::select::Step::Segment(s) => segments.push(s),
-                _ => return None,
-            }
-        }
-        Some(LogicalPath(segments))
-    }
-}
-
-fn is_plain_key(key: &str) -> bool {
-    !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-}
-
-impl fmt::Display for LogicalPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, segment) in self.0.iter().enumerate() {
-            match segment {
-                Segment::Key(k) if is_plain_key(k) => {
-                    if i > 0 {
-                        f.write_str(".")?;
-                    }
-                    f.write_str(k)?;
-                }
-                Segment::Key(k) => write!(f, "[{}]", serde_json::Value::from(k.as_str()))?,
-                Segment::Index(n) => write!(f, "[{n}]")?,
-            }
-        }
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_display_like_policies_write_them() {
-        let path = LogicalPath(vec![
-            Segment::Key("processes".into()),
-            Segment::Index(2),
-            Segment::Key("rto".into()),
-        ]);
-        assert_eq!(path.to_string(), "processes[2].rto");
-        assert_eq!(LogicalPath::parse("processes[2].rto"), Some(path));
-        let odd = LogicalPath(vec![Segment::Key("a b".into())]);
-        assert_eq!(odd.to_string(), "[\"a b\"]");
-        assert_eq!(LogicalPath::root().to_string(), "");
     }
 }

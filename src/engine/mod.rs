@@ -22,7 +22,7 @@ use crate::expression::{
     Data, DataNode, DocumentBindings, DocumentScope, EvalError, FileFacts, MatchScope, Runtime,
     Variables,
 };
-use crate::finding::{fingerprint, Finding};
+use crate::finding::{fingerprint, Finding, PolicyRef};
 use crate::policy::{Policy, PolicyExpr};
 use budget::{BudgetExceeded, ExprRole, Limit, Meter, Overrun};
 
@@ -96,6 +96,8 @@ pub struct DocumentResult {
 pub struct Engine {
     runtime: Runtime,
     policies: Arc<Vec<Policy>>,
+    /// Per policy, its id, shared by its findings.
+    ids: Vec<Arc<str>>,
     params: Data,
     now: DateTime<FixedOffset>,
     root_dir: PathBuf,
@@ -118,6 +120,7 @@ impl Engine {
             runtime: runtime.clone(),
             disabled: policies.iter().map(|_| AtomicBool::new(false)).collect(),
             spent: None,
+            ids: policies.iter().map(|p| Arc::from(p.id.as_str())).collect(),
             policies,
             params: Data::from_node(params),
             now,
@@ -160,6 +163,28 @@ impl Engine {
             .is_some_and(|flag| flag.load(Ordering::Relaxed))
     }
 
+    /// Evaluates every policy on every document of a file: its findings in output order, its
+    /// policy bugs, and per policy its outcome over the documents. `check` and `test` both
+    /// evaluate through here.
+    pub fn check_all(&self, documents: &[Document], meter: &Meter) -> DocumentResult {
+        let mut total = DocumentResult {
+            outcomes: vec![Outcome::NotApplicable; self.policies.len()],
+            ..DocumentResult::default()
+        };
+        for (index, doc) in documents.iter().enumerate() {
+            let result = self.check(doc, index, meter);
+            total.findings.extend(result.findings);
+            total.errors.extend(result.errors);
+            for (sum, outcome) in total.outcomes.iter_mut().zip(result.outcomes) {
+                *sum = (*sum).max(outcome);
+            }
+        }
+        total
+            .findings
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        total
+    }
+
     /// Evaluates every policy on document number `index` of its file, publishing on `meter` what
     /// it evaluates so that the watchdog can see an evaluation that overruns its budget.
     pub fn check(&self, doc: &Document, index: usize, meter: &Meter) -> DocumentResult {
@@ -190,6 +215,7 @@ impl Engine {
             root_dir: self.root_dir.clone(),
         });
         let mut result = DocumentResult::default();
+        let file: Arc<str> = Arc::from(doc.source.name.as_str());
         // Policies share `select` patterns (a dozen select `processes[*]`): each is matched once.
         let mut selections: HashMap<Option<&str>, Vec<Selected<'_>>> = HashMap::new();
         for (i, policy) in self.policies.iter().enumerate() {
@@ -200,6 +226,7 @@ impl Engine {
             } else {
                 let at = Position {
                     policy: i,
+                    file: &file,
                     document: index,
                     meter,
                 };
@@ -362,6 +389,11 @@ impl Engine {
             });
             let site = Site {
                 policy,
+                policy_ref: PolicyRef {
+                    index: at.policy,
+                    id: self.ids[at.policy].clone(),
+                },
+                file: at.file,
                 doc,
                 match_path,
                 root_dir: &self.root_dir,
@@ -475,6 +507,7 @@ fn select<'d>(policy: &Policy, doc: &Document, scope: &'d DocumentScope<'_>) -> 
 #[derive(Clone, Copy)]
 struct Position<'m> {
     policy: usize,
+    file: &'m Arc<str>,
     document: usize,
     meter: &'m Meter,
 }
@@ -510,6 +543,8 @@ impl<'e> Verdict<'e> {
 
 struct Site<'a> {
     policy: &'a Policy,
+    policy_ref: PolicyRef,
+    file: &'a Arc<str>,
     doc: &'a Document,
     match_path: &'a [Segment],
     root_dir: &'a Path,
@@ -535,26 +570,20 @@ impl Site<'_> {
             ),
         };
         let location = self.doc.locate(&target);
-        let file = self.doc.source.name.clone();
         let target = LogicalPath(target);
         // Relative to the repository root, so runs from any directory agree.
         let repository_path = document::discover::display(&self.doc.source.path, self.root_dir);
         Finding {
             fingerprint: fingerprint(&self.policy.id, &repository_path, &target),
-            policy: self.policy.id.clone(),
+            policy: self.policy_ref.clone(),
             severity: self.policy.severity,
-            title: self.policy.title.clone(),
             message,
-            file,
+            file: self.file.clone(),
             target,
-            path: location.path,
             missing: location.missing,
             span: location.span,
             start: location.start,
             end: location.end,
-            help: self.policy.help.clone(),
-            url: self.policy.url.clone(),
-            references: self.policy.references.clone(),
             suppression: None,
         }
     }

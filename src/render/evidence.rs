@@ -2,9 +2,9 @@
 
 use super::status::{self, ClauseRow, Status};
 use super::{flatten, human, FlatDiagnostic};
-use crate::check::Report;
 use crate::finding::Finding;
 use crate::policy::Policy;
+use crate::report::Report;
 use crate::waiver::Exceptions;
 
 /// Everything the evidence report shows, in display order.

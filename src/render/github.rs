@@ -4,10 +4,10 @@
 use std::path::Path;
 
 use super::{flatten, human, status, strip_controls, text};
-use crate::check::{FileReport, Report};
 use crate::document::discover;
+use crate::finding::Severity;
 use crate::finding::{Finding, Suppression};
-use crate::policy::Severity;
+use crate::report::{FileReport, Report};
 
 /// Escapes a command's message as GitHub requires: `%`, CR and LF.
 pub fn escape_data(value: &str) -> String {
@@ -93,16 +93,17 @@ fn finding_annotation(finding: &Finding, file: &FileReport, report: &Report) -> 
     } else {
         properties.push(("endLine", finding.end.line.to_string()));
     }
-    properties.push(("title", finding.policy.clone()));
+    let policy = report.policy(finding);
+    properties.push(("title", policy.id.clone()));
     let mut message = finding.message.clone();
     if !finding.missing.0.is_empty() {
         message.push_str(&format!(" (add `{}`)", finding.missing));
     }
-    if let Some(help) = &finding.help {
+    if let Some(help) = &policy.help {
         message.push_str(&format!("\n\nhelp: {help}"));
     }
-    if !finding.references.is_empty() {
-        message.push_str(&format!("\nreferences: {}", finding.references.join("; ")));
+    if !policy.references.is_empty() {
+        message.push_str(&format!("\nreferences: {}", policy.references.join("; ")));
     }
     Annotation {
         command: command(finding.severity),
@@ -210,7 +211,7 @@ fn finding_row(finding: &Finding) -> String {
     format!(
         "| {} | {} | {}:{} | {} | {} |\n",
         cell(&state),
-        cell(&finding.policy),
+        cell(finding.policy_id()),
         finding.start.line,
         finding.start.column,
         cell(&finding.target.to_string()),

@@ -289,7 +289,7 @@ fn problems(e: &Evidence<'_>) -> Markup {
 }
 
 /// Renders the evidence report as one HTML document.
-pub fn render(report: &crate::check::Report) -> String {
+pub fn render(report: &crate::report::Report) -> String {
     let e = evidence::gather(report);
     let page = html! {
         (DOCTYPE)

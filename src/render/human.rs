@@ -6,14 +6,16 @@ use std::sync::Arc;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 
 use super::{strip_controls, Clean, Style};
-use crate::check::Report;
 use crate::document::{self, SourceFile};
 use crate::finding::Finding;
-use crate::policy::Severity;
+use crate::finding::Severity;
+use crate::policy::Policy;
+use crate::report::Report;
 
 /// A finding as a miette diagnostic.
 struct FindingDiagnostic<'a> {
     finding: &'a Finding,
+    policy: &'a Policy,
     source: crate::document::Named,
     message: String,
     help: Option<String>,
@@ -53,7 +55,7 @@ impl Diagnostic for FindingDiagnostic<'_> {
     }
 
     fn url<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.finding
+        self.policy
             .url
             .as_ref()
             .map(|u| Box::new(u) as Box<dyn fmt::Display>)
@@ -67,8 +69,8 @@ impl Diagnostic for FindingDiagnostic<'_> {
         let f = self.finding;
         let text = if !f.missing.0.is_empty() {
             format!("add `{}` here", f.missing)
-        } else if f.message != f.title {
-            f.title.clone()
+        } else if f.message != self.policy.title {
+            self.policy.title.clone()
         } else {
             "here".to_string()
         };
@@ -79,16 +81,21 @@ impl Diagnostic for FindingDiagnostic<'_> {
     }
 }
 
-fn finding_diagnostic<'a>(finding: &'a Finding, source: &Arc<SourceFile>) -> FindingDiagnostic<'a> {
-    let mut help = finding.help.clone().unwrap_or_default();
-    if !finding.references.is_empty() {
+fn finding_diagnostic<'a>(
+    finding: &'a Finding,
+    policy: &'a Policy,
+    source: &Arc<SourceFile>,
+) -> FindingDiagnostic<'a> {
+    let mut help = policy.help.clone().unwrap_or_default();
+    if !policy.references.is_empty() {
         if !help.is_empty() {
             help.push('\n');
         }
-        help.push_str(&format!("references: {}", finding.references.join("; ")));
+        help.push_str(&format!("references: {}", policy.references.join("; ")));
     }
     FindingDiagnostic {
         finding,
+        policy,
         source: document::named(source),
         message: strip_controls(&finding.message),
         help: (!help.is_empty()).then_some(help),
@@ -113,7 +120,7 @@ pub fn render(report: &Report, style: Style) -> String {
     for file in &report.files {
         let Some(source) = &file.source else { continue };
         for finding in file.findings.iter().filter(|f| f.is_active()) {
-            let diag = finding_diagnostic(finding, source);
+            let diag = finding_diagnostic(finding, report.policy(finding), source);
             // Writing into a String cannot fail.
             let _ = handler.render_report(&mut out, &Clean::new(&diag));
             out.push('\n');

@@ -3,9 +3,9 @@
 use serde::Serialize;
 
 use super::{flatten, FlatDiagnostic};
-use crate::check::Report;
 use crate::document::LineCol;
 use crate::finding::{Finding, Suppression, WaiverKind};
+use crate::report::Report;
 use crate::waiver::Exceptions;
 
 /// Version of the JSON schema; bumped on any incompatible change.
@@ -154,20 +154,21 @@ fn position(at: LineCol, offset: usize) -> Position {
     }
 }
 
-fn finding(f: &Finding) -> JsonFinding<'_> {
+fn finding<'a>(f: &'a Finding, report: &'a Report) -> JsonFinding<'a> {
+    let policy = report.policy(f);
     JsonFinding {
-        policy: &f.policy,
+        policy: f.policy_id(),
         severity: f.severity.as_str(),
-        title: &f.title,
+        title: &policy.title,
         message: super::strip_controls(&f.message),
         file: &f.file,
         path: f.target.to_string(),
         missing: (!f.missing.0.is_empty()).then(|| f.missing.to_string()),
         start: position(f.start, f.span.start),
         end: position(f.end, f.span.end),
-        help: f.help.as_deref(),
-        url: f.url.as_deref(),
-        references: &f.references,
+        help: policy.help.as_deref(),
+        url: policy.url.as_deref(),
+        references: &policy.references,
         fingerprint: &f.fingerprint,
         suppression: f.suppression.as_ref().map(suppression),
     }
@@ -240,7 +241,7 @@ fn exceptions(ex: &Exceptions) -> JsonExceptions<'_> {
 
 /// Renders the report as pretty JSON.
 pub fn render(report: &Report) -> String {
-    use crate::policy::Severity;
+    use crate::finding::Severity;
     let errors: Vec<FlatDiagnostic> = report.diagnostics().into_iter().map(flatten).collect();
     let output = Output {
         version: SCHEMA_VERSION,
@@ -261,7 +262,7 @@ pub fn render(report: &Report) -> String {
             baselined: report.baselined(),
             notices: report.notices().len(),
         },
-        findings: report.findings().map(finding).collect(),
+        findings: report.findings().map(|f| finding(f, report)).collect(),
         errors,
         notices: report.notices().iter().map(|n| flatten(n)).collect(),
         skipped: report

@@ -10,8 +10,8 @@ use quick_xml::Writer;
 
 use super::status::{self, Status};
 use super::{flatten, FlatDiagnostic};
-use crate::check::{FileReport, Report};
 use crate::finding::{Finding, Suppression};
+use crate::report::{FileReport, Report};
 
 /// Replaces the characters XML 1.0 forbids (controls other than tab, CR, LF; U+FFFE, U+FFFF).
 fn xml_safe(text: &str) -> String {

@@ -214,7 +214,7 @@ fn problems(out: &mut String, e: &Evidence<'_>) {
 }
 
 /// Renders the evidence report.
-pub fn render(report: &crate::check::Report) -> String {
+pub fn render(report: &crate::report::Report) -> String {
     let e = evidence::gather(report);
     let mut out = String::new();
     header(&mut out, &e);

@@ -1,5 +1,6 @@
 //! Renderers: one module per output format. They read a report and never evaluate anything.
 
+pub mod catalog;
 pub mod evidence;
 pub mod github;
 pub mod html;
@@ -14,8 +15,72 @@ pub mod text;
 use miette::Diagnostic;
 use serde::Serialize;
 
-use crate::check::Report;
-use crate::cli::OutputFormat;
+use crate::report::Report;
+
+/// Output formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Diagnostics with source snippets, for people.
+    Human,
+    /// Versioned JSON, for tools.
+    Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations), plus a step summary.
+    Github,
+    /// JUnit XML: one test case per policy and plan.
+    Junit,
+    /// The auditor's evidence report, in Markdown.
+    Markdown,
+    /// The auditor's evidence report, as one self-contained HTML file.
+    Html,
+}
+
+impl Format {
+    /// Every format, in the order `--help` lists them.
+    pub const ALL: [Format; 7] = [
+        Format::Human,
+        Format::Json,
+        Format::Sarif,
+        Format::Github,
+        Format::Junit,
+        Format::Markdown,
+        Format::Html,
+    ];
+
+    /// The name written on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Github => "github",
+            Format::Junit => "junit",
+            Format::Markdown => "markdown",
+            Format::Html => "html",
+        }
+    }
+
+    /// What the format is for, as `--help` says it.
+    pub fn about(self) -> &'static str {
+        match self {
+            Format::Human => "Diagnostics with source snippets, for people",
+            Format::Json => "Versioned JSON, for tools",
+            Format::Sarif => "SARIF 2.1.0, for code scanning",
+            Format::Github => "GitHub Actions workflow commands (annotations), plus a step summary",
+            Format::Junit => "JUnit XML: one test case per policy and plan",
+            Format::Markdown => "The auditor's evidence report, in Markdown",
+            Format::Html => "The auditor's evidence report, as one self-contained HTML file",
+        }
+    }
+
+    /// The format named `name` (case ignored).
+    pub fn parse(name: &str) -> Option<Format> {
+        Format::ALL
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(name))
+    }
+}
 
 /// How to present output.
 #[derive(Debug, Clone, Copy)]
@@ -71,15 +136,15 @@ pub fn timings(report: &Report, limit: usize) -> Option<String> {
 }
 
 /// Renders `report` in `format`.
-pub fn render(report: &Report, format: OutputFormat, style: Style) -> String {
+pub fn render(report: &Report, format: Format, style: Style) -> String {
     match format {
-        OutputFormat::Human => human::render(report, style),
-        OutputFormat::Json => json::render(report),
-        OutputFormat::Sarif => sarif::render(report),
-        OutputFormat::Github => github::render(report),
-        OutputFormat::Junit => junit::render(report),
-        OutputFormat::Markdown => strip_controls(&markdown::render(report)),
-        OutputFormat::Html => strip_controls(&html::render(report)),
+        Format::Human => human::render(report, style),
+        Format::Json => json::render(report),
+        Format::Sarif => sarif::render(report),
+        Format::Github => github::render(report),
+        Format::Junit => junit::render(report),
+        Format::Markdown => strip_controls(&markdown::render(report)),
+        Format::Html => strip_controls(&html::render(report)),
     }
 }
 
@@ -131,7 +196,7 @@ pub fn flatten(diag: &dyn Diagnostic) -> FlatDiagnostic {
 /// Replaces control characters (terminal escapes, carriage returns) and bidirectional overrides so
 /// that plan text cannot restyle output. Every renderer passes untrusted text through it.
 pub fn strip_controls(text: &str) -> String {
-    crate::sanitize::strip_controls(text)
+    crate::document::sanitize::strip_controls(text)
 }
 
 /// A diagnostic with every text passed through [`strip_controls`]: message, code, help, URL,

@@ -6,10 +6,10 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::{flatten, strip_controls, text, FlatDiagnostic};
-use crate::check::{FileReport, Report};
 use crate::document::discover;
 use crate::finding::{Finding, Suppression, WaiverKind};
 use crate::policy::{Policy, Severity};
+use crate::report::{FileReport, Report};
 
 /// The SARIF schema this output follows.
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -363,7 +363,7 @@ fn result(finding: &Finding, file: &FileReport, rule_index: usize, report: &Repo
     let mut fingerprints = BTreeMap::new();
     fingerprints.insert(FINGERPRINT_KEY, finding.fingerprint.clone());
     SarifResult {
-        rule_id: finding.policy.clone(),
+        rule_id: finding.policy_id().to_string(),
         rule_index,
         level: level(finding.severity),
         message: Text {
@@ -435,7 +435,7 @@ pub fn render(report: &Report) -> String {
     let mut results = Vec::new();
     for file in &report.files {
         for finding in &file.findings {
-            if let Some(&i) = index.get(finding.policy.as_str()) {
+            if let Some(&i) = index.get(finding.policy_id()) {
                 results.push(result(finding, file, i, report));
             }
         }

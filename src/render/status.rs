@@ -2,10 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::check::{FileReport, Report};
 use crate::engine::Outcome;
 use crate::finding::Finding;
 use crate::policy::Policy;
+use crate::report::{FileReport, Report};
 
 /// The outcome of one policy on one plan file, after exceptions and baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -51,7 +51,9 @@ pub fn plans(report: &Report) -> impl Iterator<Item = &FileReport> {
 
 /// The findings of `policy` in `file`.
 pub fn findings<'a>(file: &'a FileReport, policy: &'a Policy) -> impl Iterator<Item = &'a Finding> {
-    file.findings.iter().filter(move |f| f.policy == policy.id)
+    file.findings
+        .iter()
+        .filter(move |f| *f.policy.id == *policy.id)
 }
 
 /// The outcome of the policy at `index` (in the report's policy order) on `file`.

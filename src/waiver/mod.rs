@@ -13,7 +13,6 @@ use chrono::NaiveDate;
 use miette::{Diagnostic, SourceSpan};
 use thiserror::Error;
 
-use crate::check::FileReport;
 use crate::document::{self, discover, SourceFile, Span};
 use crate::finding::{Finding, Suppression, Waiver, WaiverKind};
 use crate::policy::Policy;
@@ -206,11 +205,27 @@ fn inline_waiver(plan: &str, d: &Directive) -> Waiver {
     }
 }
 
+/// One checked file as exceptions see it: where it is, its findings and its inline comments.
+pub struct PlanFindings<'a> {
+    /// File as shown.
+    pub name: &'a str,
+    /// Where it is on disk.
+    pub path: &'a Path,
+    /// Plan documents checked in it.
+    pub documents: usize,
+    /// Its text, when kept.
+    pub source: Option<&'a Arc<SourceFile>>,
+    /// Its findings, to mark as waived.
+    pub findings: &'a mut [Finding],
+    /// Its inline `# bcpcheck: ignore[...]` comments.
+    pub directives: &'a inline::Directives,
+}
+
 /// Waives findings in `files`, for the policies of the run, as of `as_of`.
 ///
 /// `loaded` is the exceptions file (if any) and the problems met reading it.
-pub fn apply(
-    files: &mut [FileReport],
+pub fn apply<'a>(
+    files: impl Iterator<Item = PlanFindings<'a>>,
     policies: &[Policy],
     loaded: (Option<ExceptionsFile>, Vec<ExceptionsError>),
     as_of: NaiveDate,
@@ -225,13 +240,13 @@ pub fn apply(
     let mut inline_entries = Vec::new();
     let mut notices = Vec::new();
 
-    for file in files.iter_mut() {
+    for file in files {
         if file.documents == 0 {
             continue;
         }
         let relative = exceptions_file
             .as_ref()
-            .map(|f| discover::display(&file.path, &f.dir));
+            .map(|f| discover::display(file.path, &f.dir));
         let applies: Vec<bool> = entries
             .iter()
             .map(|e| relative.as_deref().is_some_and(|r| e.globs.is_match(r)))
@@ -245,11 +260,11 @@ pub fn apply(
             let mut waiver = None;
             for (i, d) in directives.iter().enumerate() {
                 if d.target_line == finding.start.line
-                    && d.policies.contains(&finding.policy)
+                    && d.policies.iter().any(|p| **p == *finding.policy.id)
                     && !d.reason.is_empty()
                 {
                     inline_matched[i] += 1;
-                    waiver.get_or_insert_with(|| inline_waiver(&file.name, d));
+                    waiver.get_or_insert_with(|| inline_waiver(file.name, d));
                 }
             }
             for (i, e) in entries.iter().enumerate() {
@@ -263,11 +278,11 @@ pub fn apply(
                 }
             }
             if finding.suppression.is_none() {
-                finding.suppression = waiver.map(Suppression::Waived);
+                finding.suppression = waiver.map(|w| Suppression::Waived(Arc::new(w)));
             }
         }
         inline_notices(
-            file,
+            &file,
             &inline_matched,
             &ran,
             &mut inline_entries,
@@ -316,7 +331,7 @@ pub fn apply(
 
 /// True when exception `e` names the finding's policy and path (its files were checked by the caller).
 fn matches(e: &Exception, finding: &Finding) -> bool {
-    e.policy == finding.policy
+    *e.policy == *finding.policy.id
         && e.path
             .as_ref()
             .is_none_or(|p| finding.target.0.starts_with(&p.0))
@@ -334,18 +349,18 @@ fn unused(source: &Arc<SourceFile>, line: usize, policy: &str, span: Span) -> Ex
 
 /// Records what became of the inline comments of one file, with a notice for each that waives nothing.
 fn inline_notices(
-    file: &FileReport,
+    file: &PlanFindings<'_>,
     matched: &[usize],
     ran: &HashSet<&str>,
     entries: &mut Vec<InlineEntry>,
     notices: &mut Vec<ExceptionNotice>,
 ) {
-    let Some(source) = &file.source else {
+    let Some(source) = file.source else {
         return;
     };
     for bad in &file.directives.malformed {
         notices.push(ExceptionNotice::Inline {
-            file: file.name.clone(),
+            file: file.name.to_string(),
             line: bad.line,
             message: bad.message.clone(),
             src: document::named(source),
@@ -357,7 +372,7 @@ fn inline_notices(
             Status::NotInScope
         } else if d.reason.is_empty() {
             notices.push(ExceptionNotice::Inline {
-                file: file.name.clone(),
+                file: file.name.to_string(),
                 line: d.line,
                 message: "an inline exception needs a reason; this one waives nothing".into(),
                 src: document::named(source),
@@ -371,7 +386,7 @@ fn inline_notices(
             Status::InForce
         };
         entries.push(InlineEntry {
-            file: file.name.clone(),
+            file: file.name.to_string(),
             directive: d.clone(),
             status,
             matched: count,

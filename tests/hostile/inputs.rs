@@ -428,13 +428,22 @@ fn a_file_that_disappears_after_discovery_is_reported() {
         "plans/doomed.yaml",
         "apiVersion: bcp/v1\nkind: ContinuityPlan\n",
     );
-    let options = bcpcheck::check::CheckOptions {
-        paths: vec!["plans".into()],
-        policies: vec!["policy.yaml".into()],
-        no_default_packs: true,
-        ..Default::default()
+    use clap::Parser;
+    let cli = bcpcheck::cli::Cli::try_parse_from([
+        "bcpcheck",
+        "check",
+        "plans",
+        "--policy",
+        "policy.yaml",
+        "--no-default-packs",
+    ])
+    .unwrap();
+    let bcpcheck::cli::Command::Check(args) = cli.command else {
+        unreachable!("a check command")
     };
-    let prepared = bcpcheck::check::prepare(&options, repo.path()).unwrap();
+    let config = bcpcheck::config::Config::default();
+    let settings = bcpcheck::commands::check::settings(&args, &config, repo.path()).unwrap();
+    let prepared = bcpcheck::run::check::prepare(&settings).unwrap();
     let names: Vec<&str> = prepared.files().iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["plans/doomed.yaml", "plans/good.yaml"]);
     std::fs::remove_file(&doomed).unwrap();
@@ -450,7 +459,7 @@ fn a_file_that_disappears_after_discovery_is_reported() {
         error.contains("plans/doomed.yaml: cannot read: No such file or directory"),
         "{error}"
     );
-    assert_eq!(report.files[1].findings[0].policy, "T-OWNER-001");
+    assert_eq!(report.files[1].findings[0].policy_id(), "T-OWNER-001");
 }
 
 #[cfg(unix)]

@@ -6,7 +6,7 @@ use crate::document::{yaml, Segment};
 use crate::policy::Policy;
 
 /// The complete example plan, which passes every built-in policy: the source of "passing" snippets.
-const EXAMPLE_PLAN: &str = include_str!("../fixtures/plans/payments-plan.yaml");
+const EXAMPLE_PLAN: &str = include_str!("../../fixtures/plans/payments-plan.yaml");
 
 #[derive(Serialize)]
 struct Row<'a> {

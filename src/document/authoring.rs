@@ -5,19 +5,19 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use crate::document::Format;
+use super::Format;
 
 /// JSON Schema (draft 2020-12) of `ContinuityPlan` files: types, enums and id syntax, nearly every field optional.
-pub const SCHEMA: &str = include_str!("../schema/continuity-plan.schema.json");
+pub const SCHEMA: &str = include_str!("../../schema/continuity-plan.schema.json");
 
 /// The file name the skeletons' `# yaml-language-server: $schema=...` line points at, beside the plan.
 pub const SCHEMA_FILE_NAME: &str = "continuity-plan.schema.json";
 
 /// The YAML plan skeleton: passes the `core` pack once its `<insert ...>` placeholders are filled in.
-pub const YAML_SKELETON: &str = include_str!("../templates/plan.yaml");
+pub const YAML_SKELETON: &str = include_str!("../../templates/plan.yaml");
 
 /// The Markdown plan skeleton: the YAML skeleton as front matter, then the plan's prose sections.
-pub const MARKDOWN_SKELETON: &str = include_str!("../templates/plan.md");
+pub const MARKDOWN_SKELETON: &str = include_str!("../../templates/plan.md");
 
 /// Why `init` wrote nothing.
 #[derive(Debug, Error)]

@@ -10,13 +10,14 @@ use std::sync::Arc;
 
 use ignore::WalkBuilder;
 
-use crate::check::user_policy_sources;
+use crate::document::discover::repository_root;
 use crate::document::object::ObjectReader;
 use crate::document::{self, yaml, LoadOptions, LogicalPath, Node, SourceFile};
 use crate::engine::budget::{Budget, Meter};
 use crate::engine::{pool, Engine, Outcome};
 use crate::expression::{parse_date, Runtime};
-use crate::policy::{self, PolicyError, PolicySet, Severity};
+use crate::finding::Severity;
+use crate::policy::{self, sources, PolicyError, PolicySet};
 
 /// The file name of a test manifest.
 pub const MANIFEST: &str = "bcptest.yaml";
@@ -109,8 +110,7 @@ struct Manifest {
 /// Runs every manifest found under `dirs` against the policies found there.
 pub fn run(dirs: &[PathBuf], cwd: &Path) -> TestReport {
     let mut errors = Vec::new();
-    let (mut sources, read_errors) =
-        user_policy_sources(dirs, cwd, &crate::check::repository_root(cwd));
+    let (mut sources, read_errors) = sources::user(dirs, cwd, &repository_root(cwd));
     errors.extend(read_errors);
     // Policies in `<dir>/<pack>/` belong to that pack; `params.yaml` holds parameters, not a policy.
     let mut overrides: Option<Node> = None;
@@ -157,7 +157,7 @@ pub fn run(dirs: &[PathBuf], cwd: &Path) -> TestReport {
             policies.policies.clone(),
             &params,
             manifest.as_of,
-            crate::check::repository_root(cwd),
+            repository_root(cwd),
         ));
         for case in manifest.cases {
             jobs.push((engine.clone(), case, shown.clone()));
@@ -393,26 +393,21 @@ fn run_case(engine: &Engine, case: &Case, manifest: &str, meter: &Meter) -> Case
             return run;
         }
     };
-    let mut found = BTreeSet::new();
-    let mut outcomes = vec![Outcome::NotApplicable; engine.policies().len()];
-    for (index, doc) in loaded.documents.iter().enumerate() {
-        let checked = engine.check(doc, index, meter);
-        result
-            .problems
-            .extend(checked.errors.iter().map(|e| e.to_string()));
-        for (total, outcome) in outcomes.iter_mut().zip(checked.outcomes) {
-            *total = (*total).max(outcome);
-        }
-        for f in checked.findings {
-            found.insert((
-                Expected {
-                    policy: f.policy,
-                    path: f.target.to_string(),
-                },
-                f.severity,
-            ));
-        }
-    }
+    let checked = engine.check_all(&loaded.documents, meter);
+    result
+        .problems
+        .extend(checked.errors.iter().map(|e| e.to_string()));
+    let found: BTreeSet<(Expected, Severity)> = checked
+        .findings
+        .into_iter()
+        .map(|f| {
+            let expected = Expected {
+                policy: f.policy_id().to_string(),
+                path: f.target.to_string(),
+            };
+            (expected, f.severity)
+        })
+        .collect();
     let found_keys: BTreeSet<&Expected> = found.iter().map(|(e, _)| e).collect();
     result.missing = case
         .expect
@@ -431,7 +426,7 @@ fn run_case(engine: &Engine, case: &Case, manifest: &str, meter: &Meter) -> Case
         .filter(|e| found_keys.contains(e))
         .map(|e| e.policy.clone())
         .collect();
-    run.outcomes = outcomes;
+    run.outcomes = checked.outcomes;
     run
 }
 

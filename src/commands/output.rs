@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use miette::Diagnostic;
 use thiserror::Error;
 
-use crate::check::Report;
+use crate::report::Report;
 
 /// A report or baseline that cannot be written (exit code 2).
 #[derive(Debug, Error, Diagnostic)]

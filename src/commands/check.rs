@@ -1,0 +1,189 @@
+//! `bcpcheck check`: flags and config merged into settings, the run, every report written, the
+//! exit code.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::output::{self, Destinations};
+use super::{print, print_problem, run_error, use_color, Written, EXIT_ERROR, EXIT_OK};
+use crate::baseline::Baseline;
+use crate::cli::CheckArgs;
+use crate::config::{Config, FailOn};
+use crate::document::{self, discover};
+use crate::engine::budget::Budget;
+use crate::policy::sources;
+use crate::render::{self, Format, Style};
+use crate::report::Report;
+use crate::run::{self, RunError, Settings};
+
+/// How many policies `--timings` lists.
+const TIMINGS_SHOWN: usize = 15;
+
+/// Merges the flags with the config (flags win) into the settings of the run.
+pub fn settings(args: &CheckArgs, config: &Config, cwd: &Path) -> Result<Settings, RunError> {
+    let as_of = match args.as_of.as_deref() {
+        Some(text) => run::parse_as_of(text)?,
+        None => chrono::Utc::now().date_naive(),
+    };
+    sources::check_packs(&args.packs)?;
+    let packs = if args.no_default_packs {
+        Vec::new()
+    } else {
+        sources::choose_packs(&args.packs, config.packs.as_deref())?
+    };
+    let config_dir = config.dir().unwrap_or(cwd).to_path_buf();
+    let inputs = if !args.paths.is_empty() {
+        (args.paths.clone(), cwd.to_path_buf())
+    } else if !config.plans.is_empty() {
+        (config.plans.clone(), config_dir.clone())
+    } else {
+        (vec![".".to_string()], cwd.to_path_buf())
+    };
+    let mut policy_paths = config.policies.clone();
+    policy_paths.extend(args.policies.iter().map(|p| cwd.join(p)));
+    let defaults = Budget::default();
+    let budget = Budget {
+        eval_time: args
+            .max_eval_ms
+            .or(config.max_eval_ms)
+            .map_or(defaults.eval_time, Duration::from_millis),
+        memory: match args.max_memory.or(config.max_memory) {
+            Some(0) => None,
+            Some(bytes) => Some(bytes),
+            None => defaults.memory,
+        },
+    };
+    Ok(Settings {
+        cwd: cwd.to_path_buf(),
+        root: discover::repository_root(cwd),
+        inputs,
+        plan_globs: (config.plans.clone(), config_dir),
+        only_plans: args.only_plans,
+        packs,
+        policy_paths,
+        params: config.params.clone(),
+        as_of,
+        max_file_size: args
+            .max_file_size
+            .or(config.max_file_size)
+            .unwrap_or(document::DEFAULT_MAX_FILE_SIZE),
+        budget,
+        fail_on: args.fail_on.or(config.fail_on).unwrap_or(FailOn::Error),
+        exceptions: args
+            .exceptions
+            .as_ref()
+            .map(|p| cwd.join(p))
+            .or_else(|| config.exceptions.clone()),
+        apply_exceptions: !args.no_exceptions,
+        baseline: args.baseline.as_ref().map(|p| cwd.join(p)),
+        timings: args.timings,
+    })
+}
+
+/// Runs `bcpcheck check`.
+pub fn run(args: CheckArgs) -> u8 {
+    let cwd = match super::current_dir() {
+        Ok(dir) => dir,
+        Err(code) => return code,
+    };
+    let stderr_color = use_color(args.color, std::io::stderr().is_terminal());
+    let prepared = run::load_config(args.config.as_deref(), &cwd)
+        .and_then(|config| settings(&args, &config, &cwd).map(|s| (config, s)))
+        .and_then(|(config, settings)| Ok((config, run::check::run(&settings)?)));
+    let (config, mut report) = match prepared {
+        Ok(done) => done,
+        Err(err) => return run_error(err, stderr_color),
+    };
+    match write_reports(&args, config.file.as_deref(), &mut report, &cwd) {
+        Ok(Written::All) => report.exit_code() as u8,
+        Ok(Written::Closed) => EXIT_OK,
+        Err(problem) => {
+            print_problem(&problem, stderr_color);
+            EXIT_ERROR
+        }
+    }
+}
+
+/// Writes the baseline, the main output and every extra report; every destination is checked
+/// before anything is written.
+fn write_reports(
+    args: &CheckArgs,
+    config_file: Option<&Path>,
+    report: &mut Report,
+    cwd: &Path,
+) -> Result<Written, output::OutputError> {
+    let stderr_color = use_color(args.color, std::io::stderr().is_terminal());
+    let shown = |p: &Path| discover::display(&cwd.join(p), cwd);
+    let baseline_in = args.baseline.as_ref().map(|p| cwd.join(p));
+    let rewrites_baseline =
+        baseline_in.is_some() && baseline_in == args.write_baseline.as_ref().map(|p| cwd.join(p));
+    let mut extra: Vec<(&Path, &'static str)> = Vec::new();
+    if let (Some(path), false) = (&baseline_in, rewrites_baseline) {
+        extra.push((path, "the baseline"));
+    }
+    if let Some(path) = config_file {
+        extra.push((path, "the config file"));
+    }
+    let mut destinations = Destinations::new(report, &extra);
+    let mut files: Vec<&Path> = Vec::new();
+    files.extend(args.output.as_deref());
+    files.extend(args.reports.iter().map(|r| r.path.as_path()));
+    files.extend(args.write_baseline.as_deref());
+    for path in files {
+        destinations.claim(&cwd.join(path), &shown(path))?;
+    }
+
+    if let Some(path) = &args.write_baseline {
+        let baseline = Baseline::of(report.findings());
+        output::write_atomically(&cwd.join(path), &baseline.to_json(), &shown(path))?;
+        report.apply_baseline(&baseline, &shown(path));
+    }
+
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let style = Style {
+        color: use_color(args.color, to_terminal),
+        width: 100,
+        quiet: args.quiet,
+    };
+    let text = render::render(report, args.format, style);
+    if let Some(table) = render::timings(report, TIMINGS_SHOWN) {
+        eprint!("{table}");
+    }
+    if args.format != Format::Human {
+        for diag in report.diagnostics() {
+            print_problem(diag, stderr_color);
+        }
+        for notice in report.notices() {
+            print_problem(notice, stderr_color);
+        }
+    }
+    let mut written = Written::All;
+    match &args.output {
+        Some(path) => output::write_atomically(&cwd.join(path), &text, &shown(path))?,
+        None => {
+            written = print(&text).map_err(|e| output::OutputError::Write {
+                path: "standard output".into(),
+                reason: e.to_string(),
+            })?
+        }
+    }
+    let plain = Style {
+        color: false,
+        ..style
+    };
+    for target in &args.reports {
+        let text = render::render(report, target.format, plain);
+        output::write_atomically(&cwd.join(&target.path), &text, &shown(&target.path))?;
+    }
+    let github =
+        args.format == Format::Github || args.reports.iter().any(|r| r.format == Format::Github);
+    if let (true, Some(summary)) = (github, std::env::var_os("GITHUB_STEP_SUMMARY")) {
+        if !summary.is_empty() {
+            let path = PathBuf::from(&summary);
+            let text = render::github::step_summary(report);
+            output::append(&path, &text, &path.display().to_string())?;
+        }
+    }
+    Ok(written)
+}

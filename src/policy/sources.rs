@@ -1,0 +1,108 @@
+//! Where policies come from: the built-in packs chosen for a run, and the policy files and
+//! directories users name.
+
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+use super::{packs, PolicyError, PolicySource};
+use crate::document::discover::{self, Candidate};
+use crate::document::{self, Format};
+
+/// A pack name that is not built in.
+#[derive(Debug, Error)]
+#[error("unknown pack `{name}`{hint}; built-in packs: {known}")]
+pub struct UnknownPack {
+    /// The name as written.
+    pub name: String,
+    /// `; did you mean ...?`, when a built-in name is close.
+    pub hint: String,
+    /// The built-in pack names.
+    pub known: String,
+}
+
+/// Checks that every name in `requested` is a built-in pack.
+pub fn check_packs(requested: &[String]) -> Result<(), UnknownPack> {
+    let known = packs::names();
+    match requested.iter().find(|p| !known.contains(&p.as_str())) {
+        Some(name) => Err(UnknownPack {
+            hint: document::suggest(name, known.iter().copied())
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default(),
+            name: name.clone(),
+            known: known.join(", "),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The built-in packs to run: `requested` if any, else `fallback` (the config's), else every pack.
+pub fn choose_packs(
+    requested: &[String],
+    fallback: Option<&[String]>,
+) -> Result<Vec<String>, UnknownPack> {
+    let chosen: Vec<String> = if !requested.is_empty() {
+        requested.to_vec()
+    } else if let Some(packs) = fallback {
+        packs.to_vec()
+    } else {
+        packs::names().into_iter().map(String::from).collect()
+    };
+    check_packs(&chosen)?;
+    Ok(chosen)
+}
+
+/// The sources of the built-in packs named in `packs`.
+pub fn builtin(packs: &[String]) -> Vec<PolicySource> {
+    packs
+        .iter()
+        .flat_map(|pack| packs::files(pack))
+        .map(|f| PolicySource {
+            name: f.name,
+            path: PathBuf::new(),
+            text: f.text.to_string(),
+            pack: Some(f.pack.to_string()),
+        })
+        .collect()
+}
+
+/// Reads the policy files and directories named by the user (YAML files, recursively); a file
+/// inside `root` is not read through a symbolic link that leads out of it.
+pub fn user(paths: &[PathBuf], cwd: &Path, root: &Path) -> (Vec<PolicySource>, Vec<PolicyError>) {
+    let mut sources = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        let arg = path.to_string_lossy().into_owned();
+        let found = discover::discover(&[arg], Path::new(""), cwd);
+        for err in found.errors {
+            errors.push(PolicyError::Read {
+                file: err.file().to_string(),
+                reason: err.to_string(),
+            });
+        }
+        for Candidate { path, name } in found.files {
+            if Format::of(&path) != Some(Format::Yaml) {
+                continue;
+            }
+            // Fixtures and manifests live beside policies; they are not policies.
+            if name.split('/').any(|part| part == "tests") {
+                continue;
+            }
+            let read = document::confine(&path, &name, root)
+                .and_then(|real| document::read_text(&real, &name, 4 * 1024 * 1024));
+            match read {
+                Ok(text) => sources.push(PolicySource {
+                    name,
+                    path,
+                    text,
+                    pack: None,
+                }),
+                Err(e) => errors.push(PolicyError::Read {
+                    file: name,
+                    reason: e.to_string(),
+                }),
+            }
+        }
+    }
+    (sources, errors)
+}

@@ -1,0 +1,258 @@
+//! Validating a policy's fields, one method per field, into a [`Policy`]; expressions are
+//! compiled by [`super::compile`].
+
+use std::sync::{Arc, OnceLock};
+
+use super::model::{MessageExpr, Policy, PolicyError, Variable};
+use super::select::Selector;
+use super::POLICY_FIELDS;
+use crate::document::object::ObjectReader;
+use crate::document::{LogicalPath, Node, Segment, SourceFile, Span};
+use crate::expression::Runtime;
+use crate::finding::Severity;
+
+/// Validates the policies of one file.
+pub(super) struct Checker<'a> {
+    /// The policy file.
+    pub(super) file: &'a Arc<SourceFile>,
+    /// Compiles expressions.
+    pub(super) runtime: &'a Runtime,
+    /// The parameters policies may read.
+    pub(super) param_names: &'a [&'a str],
+    /// Compile `messageExpression` on first use (the embedded built-in packs).
+    pub(super) lazy: bool,
+}
+
+impl Checker<'_> {
+    /// A problem at `span` of the policy file, labelled "here".
+    fn problem(&self, span: Span, message: String, help: &str) -> PolicyError {
+        PolicyError::at(self.file, span, message, "here", Some(help.to_string()))
+    }
+
+    /// The policy written at `node`, or every problem found in it.
+    pub(super) fn policy(
+        &self,
+        node: &Node,
+        pack: Option<String>,
+    ) -> Result<Policy, Vec<PolicyError>> {
+        let mut r = ObjectReader::new(node, "a policy");
+        let mut errors: Vec<PolicyError> = Vec::new();
+        let id = self.id(&mut r, &mut errors);
+        let title = r.required_string("title").map(|(t, _)| t.to_string());
+        let severity = self.severity(&mut r, &mut errors);
+        let kinds = r.strings("kinds").into_iter().map(|(k, _)| k).collect();
+        let (select_text, select) = self.select(&mut r, &mut errors);
+        let (declared, variables) = self.variables(&mut r, &mut errors);
+        let when = r
+            .string("when")
+            .and_then(|(_, n)| self.expression(n, &declared, &mut errors));
+        let rule = r
+            .required_string("rule")
+            .and_then(|(_, n)| self.expression(n, &declared, &mut errors));
+        let message = r.string("message").map(|(m, _)| m.to_string());
+        let message_expression = self.message_expression(&mut r, &declared, &mut errors);
+        let field_path = self.field_path(&mut r, &mut errors);
+        let help = r.string("help").map(|(h, _)| h.trim().to_string());
+        let url = r.string("url").map(|(u, _)| u.to_string());
+        let references = r
+            .strings("references")
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
+        let tags = r.strings("tags").into_iter().map(|(s, _)| s).collect();
+        self.unknown_fields(r, &mut errors);
+
+        match (id, title, severity, rule) {
+            (Some(id), Some(title), Some(severity), Some(rule)) if errors.is_empty() => {
+                Ok(Policy {
+                    id,
+                    title,
+                    severity,
+                    kinds,
+                    select_text,
+                    select,
+                    when,
+                    variables,
+                    rule,
+                    message,
+                    message_expression,
+                    field_path,
+                    help,
+                    url,
+                    references,
+                    tags,
+                    pack,
+                    origin: self.file.clone(),
+                    span: node.span,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+
+    /// `id`: capital letters, digits and `-`.
+    fn id(&self, r: &mut ObjectReader<'_>, errors: &mut Vec<PolicyError>) -> Option<String> {
+        let (id, node) = r.required_string("id")?;
+        let valid = !id.is_empty()
+            && id
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
+        if !valid {
+            errors.push(self.problem(
+                node.span,
+                format!("invalid policy id `{id}`"),
+                "ids use capital letters, digits and `-`, such as `ACME-RTO-001`",
+            ));
+        }
+        Some(id.to_string())
+    }
+
+    /// `severity`: error, warning or info.
+    fn severity(
+        &self,
+        r: &mut ObjectReader<'_>,
+        errors: &mut Vec<PolicyError>,
+    ) -> Option<Severity> {
+        let (text, node) = r.required_string("severity")?;
+        let severity = Severity::parse(text);
+        if severity.is_none() {
+            errors.push(self.problem(
+                node.span,
+                format!("invalid severity `{text}`"),
+                "use `error`, `warning` or `info`",
+            ));
+        }
+        severity
+    }
+
+    /// `select`: a path pattern, as written and compiled.
+    fn select(
+        &self,
+        r: &mut ObjectReader<'_>,
+        errors: &mut Vec<PolicyError>,
+    ) -> (Option<String>, Option<Selector>) {
+        let Some((text, node)) = r.string("select") else {
+            return (None, None);
+        };
+        match Selector::parse(text) {
+            Ok(selector) => (Some(text.to_string()), Some(selector)),
+            Err(e) => {
+                let at = self.expr_offset(node, 1, e.offset + 1);
+                errors.push(self.problem(
+                    Span::new(at, at + 1),
+                    format!("invalid select pattern: {}", e.message),
+                    "write a path such as `processes[*]`, `metadata.scope` or `map.*`",
+                ));
+                (Some(text.to_string()), None)
+            }
+        }
+    }
+
+    /// `variables`: `{name, expression}` items, each compiled with the names declared before it.
+    /// Returns the declared names and the variables.
+    fn variables(
+        &self,
+        r: &mut ObjectReader<'_>,
+        errors: &mut Vec<PolicyError>,
+    ) -> (Vec<String>, Vec<Variable>) {
+        let mut declared: Vec<String> = Vec::new();
+        let mut variables: Vec<Variable> = Vec::new();
+        let Some(list) = r.node("variables") else {
+            return (declared, variables);
+        };
+        let Some(items) = list.as_seq() else {
+            errors.push(PolicyError::at(
+                self.file,
+                list.span,
+                "`variables` must be a list of `{name, expression}`".into(),
+                "here",
+                None,
+            ));
+            return (declared, variables);
+        };
+        for item in items {
+            let mut vr = ObjectReader::new(item, "a variable");
+            let name = vr.required_string("name").map(|(n, _)| n.to_string());
+            let expr = vr.required_string("expression").map(|(_, n)| n);
+            errors.extend(
+                vr.finish()
+                    .into_iter()
+                    .map(|e| PolicyError::field(self.file, e)),
+            );
+            let (Some(name), Some(expr)) = (name, expr) else {
+                continue;
+            };
+            let Some(compiled) = self.expression(expr, &declared, errors) else {
+                continue;
+            };
+            // A variable that reads `self`, directly or through another one, has a value per match.
+            let reads_self = compiled.compiled.free.iter().any(|(n, _)| n == "self");
+            let per_match = reads_self
+                || compiled
+                    .compiled
+                    .variables
+                    .iter()
+                    .any(|(used, _)| variables.iter().any(|v| v.per_match && v.name == *used));
+            declared.push(name.clone());
+            variables.push(Variable {
+                name,
+                expr: compiled,
+                per_match,
+            });
+        }
+        (declared, variables)
+    }
+
+    /// `messageExpression`: compiled up front for a team's file, on first use for a built-in pack.
+    fn message_expression(
+        &self,
+        r: &mut ObjectReader<'_>,
+        declared: &[String],
+        errors: &mut Vec<PolicyError>,
+    ) -> Option<MessageExpr> {
+        let (text, node) = r.string("messageExpression")?;
+        let compiled = OnceLock::new();
+        if !self.lazy {
+            let expr = self.expression(node, declared, errors)?;
+            let _ = compiled.set(Some(expr.compiled));
+        }
+        Some(MessageExpr {
+            text: text.to_string(),
+            compiled,
+        })
+    }
+
+    /// `fieldPath`: a path without wildcards, or `.` for the match itself.
+    fn field_path(
+        &self,
+        r: &mut ObjectReader<'_>,
+        errors: &mut Vec<PolicyError>,
+    ) -> Option<Vec<Segment>> {
+        let (text, node) = r.string("fieldPath")?;
+        if text == "." {
+            return Some(Vec::new());
+        }
+        let path = LogicalPath::parse(text).map(|p| p.0);
+        if path.is_none() {
+            errors.push(self.problem(
+                node.span,
+                format!("invalid fieldPath `{text}`"),
+                "write a path without wildcards, such as `rto` or `exit_strategy.reviewed_on`, or `.` for the match itself",
+            ));
+        }
+        path
+    }
+
+    /// Fields no policy has.
+    fn unknown_fields(&self, r: ObjectReader<'_>, errors: &mut Vec<PolicyError>) {
+        for mut e in r.finish() {
+            if e.help
+                .as_deref()
+                .is_some_and(|h| h.starts_with("known fields"))
+            {
+                e.help = Some(format!("known fields: {POLICY_FIELDS}"));
+            }
+            errors.push(PolicyError::field(self.file, e));
+        }
+    }
+}

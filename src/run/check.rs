@@ -1,0 +1,260 @@
+//! A check run: policies compiled, files found, every file loaded and evaluated in parallel
+//! within the budget, exceptions and baseline applied; returns a report and prints nothing.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, FixedOffset};
+
+use super::settings::{RunError, Settings};
+use crate::baseline::Baseline;
+use crate::document::discover::{self, Candidate};
+use crate::document::{self, LoadError, LoadOptions};
+use crate::engine::budget::{Budget, Limit};
+use crate::engine::{pool, Engine};
+use crate::expression::{parse_date, Runtime};
+use crate::policy::{self, sources, PolicySet};
+use crate::report::{FileReport, Report};
+use crate::waiver::{self, Exceptions};
+
+/// Runs a whole check.
+pub fn run(settings: &Settings) -> Result<Report, RunError> {
+    Ok(prepare(settings)?.run())
+}
+
+/// A check ready to run: config read, policies compiled, files found.
+pub struct Prepared {
+    engine: Arc<Engine>,
+    policy_set: PolicySet,
+    discovery: discover::Discovery,
+    load: Arc<LoadSettings>,
+    budget: Budget,
+    settings: Settings,
+    started: Instant,
+}
+
+/// What every file is loaded with.
+struct LoadSettings {
+    max_file_size: u64,
+    plan_globs: globset::GlobSet,
+    has_plan_globs: bool,
+    config_dir: PathBuf,
+    root: Arc<Path>,
+    scan_directives: bool,
+}
+
+impl LoadSettings {
+    fn is_configured_plan(&self, path: &Path) -> bool {
+        self.plan_globs
+            .is_match(discover::relative(path, &self.config_dir))
+    }
+
+    fn options(&self, candidate: &Candidate) -> LoadOptions {
+        LoadOptions {
+            max_file_size: self.max_file_size,
+            markdown_is_plan: self.has_plan_globs && self.is_configured_plan(&candidate.path),
+            root: Some(self.root.clone()),
+        }
+    }
+}
+
+/// Compiles the policies and finds the files, without checking any.
+pub fn prepare(settings: &Settings) -> Result<Prepared, RunError> {
+    let started = Instant::now();
+    let now: DateTime<FixedOffset> = parse_date(&settings.as_of.format("%Y-%m-%d").to_string())
+        .ok_or_else(|| RunError::Usage("invalid --as-of".into()))?;
+    let (policy_set, runtime, params) = compile_policies(settings)?;
+
+    let (args, base) = &settings.inputs;
+    let mut discovery = discover::discover(args, base, &settings.cwd);
+    let (plan_patterns, config_dir) = &settings.plan_globs;
+    let plan_globs = discover::glob_set(plan_patterns)
+        .map_err(|e| RunError::Usage(format!("invalid `plans` pattern in the config: {e}")))?;
+    let load = LoadSettings {
+        max_file_size: settings.max_file_size,
+        plan_globs,
+        has_plan_globs: !plan_patterns.is_empty(),
+        config_dir: config_dir.clone(),
+        root: Arc::from(settings.root.as_path()),
+        scan_directives: settings.apply_exceptions,
+    };
+    if settings.only_plans && load.has_plan_globs {
+        discovery.files.retain(|c| load.is_configured_plan(&c.path));
+    }
+    let mut engine = Engine::new(
+        &runtime,
+        policy_set.policies.clone(),
+        &params,
+        now,
+        settings.root.clone(),
+    );
+    if settings.timings {
+        engine.record_time();
+    }
+    Ok(Prepared {
+        engine: Arc::new(engine),
+        policy_set,
+        discovery,
+        load: Arc::new(load),
+        budget: settings.budget,
+        settings: settings.clone(),
+        started,
+    })
+}
+
+/// The policies of a run: the chosen built-in packs and the user's files, compiled once with the
+/// run's parameters.
+pub fn compile_policies(
+    settings: &Settings,
+) -> Result<(PolicySet, Runtime, document::Node), RunError> {
+    sources::check_packs(&settings.packs)?;
+    let mut policy_sources = sources::builtin(&settings.packs);
+    let (user, read_errors) = sources::user(&settings.policy_paths, &settings.cwd, &settings.root);
+    policy_sources.extend(user);
+    let runtime = Runtime::new();
+    let params = policy::params(settings.params.as_ref());
+    let mut policy_set = policy::load(&policy_sources, &params, &runtime);
+    policy_set.errors.extend(read_errors);
+    Ok((policy_set, runtime, params))
+}
+
+impl Prepared {
+    /// The plan files that will be checked, in order.
+    pub fn files(&self) -> &[Candidate] {
+        &self.discovery.files
+    }
+
+    /// Checks every file, in parallel, within the evaluation budget.
+    pub fn run(self) -> Report {
+        let candidates: Arc<Vec<Candidate>> = Arc::new(self.discovery.files);
+        let (engine, load, files) = (self.engine.clone(), self.load.clone(), candidates.clone());
+        let work = move |job: pool::Job<'_>| {
+            let candidate = &files[job.index];
+            check_file(
+                &engine,
+                candidate,
+                &load.options(candidate),
+                load.scan_directives,
+                job,
+            )
+        };
+        let disable = |policy| self.engine.disable(policy);
+        crate::engine::alloc::set_limit(self.budget.memory);
+        let finished = pool::run(candidates.len(), self.budget, work, disable);
+        let mut files: Vec<FileReport> = candidates
+            .iter()
+            .zip(finished)
+            .map(|(candidate, done)| finish(&self.engine, candidate, done))
+            .collect();
+
+        let settings = &self.settings;
+        let cwd = &settings.cwd;
+        let exceptions = if !settings.apply_exceptions {
+            Exceptions::disabled()
+        } else {
+            let loaded = match &settings.exceptions {
+                Some(path) => waiver::file::load(path, &discover::display(path, cwd)),
+                None => (None, Vec::new()),
+            };
+            let views = files.iter_mut().map(FileReport::for_waivers);
+            waiver::apply(views, &self.policy_set.policies, loaded, settings.as_of)
+        };
+        let mut report = Report {
+            files,
+            policy_set: self.policy_set,
+            discovery_errors: self.discovery.errors,
+            as_of: settings.as_of,
+            elapsed: Duration::ZERO,
+            fail_on: settings.fail_on,
+            root: settings.root.clone(),
+            cwd: cwd.clone(),
+            exceptions,
+            baseline: None,
+            baseline_errors: Vec::new(),
+            time_spent: self.engine.time_spent(),
+        };
+        if let Some(path) = &settings.baseline {
+            let shown = discover::display(path, cwd);
+            match Baseline::load(path, &shown) {
+                Ok(baseline) => report.apply_baseline(&baseline, &shown),
+                Err(e) => report.baseline_errors.push(e),
+            }
+        }
+        report.elapsed = self.started.elapsed();
+        report
+    }
+}
+
+/// The report of a file from how its job ended: a file the run stopped before is reported as not
+/// checked, with the budget that stopped it.
+fn finish(engine: &Engine, candidate: &Candidate, done: pool::Finished<FileReport>) -> FileReport {
+    let checked = done.result.is_some();
+    let mut report = done
+        .result
+        .unwrap_or_else(|| FileReport::empty(candidate, engine.policies().len()));
+    if let Some(panic) = done.panic {
+        report.load_error = Some(LoadError::Read {
+            file: candidate.name.clone(),
+            reason: format!(
+                "internal error while checking this file (a bug; please report it): {panic}"
+            ),
+        });
+    }
+    // A file checked to the end reported its time overruns itself, with the document at hand;
+    // otherwise every overrun is reported here.
+    let unreported = done
+        .overruns
+        .iter()
+        .filter(|o| !checked || matches!(o.limit, Limit::Memory { .. }));
+    for overrun in unreported {
+        report
+            .budget
+            .push(engine.budget_error(&candidate.name, None, overrun));
+    }
+    report
+}
+
+/// Loads one file and evaluates every policy on each of its documents.
+fn check_file(
+    engine: &Engine,
+    candidate: &Candidate,
+    options: &LoadOptions,
+    scan_directives: bool,
+    job: pool::Job<'_>,
+) -> FileReport {
+    let mut report = FileReport::empty(candidate, engine.policies().len());
+    let loaded = match document::load(&candidate.path, &candidate.name, options) {
+        Ok(loaded) => loaded,
+        Err(err) => {
+            report.load_error = Some(err);
+            return report;
+        }
+    };
+    report.skipped = loaded.skipped;
+    report.documents = loaded.documents.len();
+    let checked = engine.check_all(&loaded.documents, job.meter);
+    (report.findings, report.errors, report.outcomes) =
+        (checked.findings, checked.errors, checked.outcomes);
+    // Earlier attempts at this file overran the time budget: say where, now that the document is
+    // at hand.
+    for overrun in job.overruns {
+        let doc = overrun
+            .evaluation
+            .and_then(|e| loaded.documents.get(e.document));
+        report
+            .budget
+            .push(engine.budget_error(&candidate.name, doc, overrun));
+    }
+    if scan_directives {
+        report.directives = waiver::inline::scan(&loaded.documents);
+    }
+    if !report.findings.is_empty()
+        || !report.errors.is_empty()
+        || !report.directives.is_empty()
+        || !report.budget.is_empty()
+    {
+        report.source = loaded.documents.first().map(|d| d.source.clone());
+    }
+    report
+}

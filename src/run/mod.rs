@@ -1,0 +1,8 @@
+//! Runs: a check of plans and a run of policy fixtures, from resolved settings. Both evaluate
+//! through the engine's one path ([`crate::engine::Engine::check_all`]).
+
+pub mod check;
+pub mod fixtures;
+pub mod settings;
+
+pub use settings::{load_config, parse_as_of, RunError, Settings};

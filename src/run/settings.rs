@@ -1,0 +1,88 @@
+//! The settings of a check run, resolved once from flags and the config file.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use thiserror::Error;
+
+use crate::config::{self, Config, ConfigError, FailOn};
+use crate::document::{self, discover, LoadError};
+use crate::engine::budget::Budget;
+use crate::policy::sources::UnknownPack;
+
+/// Everything a check run needs to know, flags and config merged (flags win).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The working directory: names are shown relative to it.
+    pub cwd: PathBuf,
+    /// The repository root: report URIs and fingerprints are relative to it.
+    pub root: PathBuf,
+    /// What to look for plans in: paths, directories or globs, and the directory they are relative to.
+    pub inputs: (Vec<String>, PathBuf),
+    /// The config's `plans` globs, and the directory they are relative to.
+    pub plan_globs: (Vec<String>, PathBuf),
+    /// Keep only the files the config's `plans` globs match (pre-commit passes every staged file).
+    pub only_plans: bool,
+    /// Built-in packs to run.
+    pub packs: Vec<String>,
+    /// Policy files and directories of the user.
+    pub policy_paths: Vec<PathBuf>,
+    /// Parameter overrides from the config.
+    pub params: Option<document::Node>,
+    /// Evaluation date.
+    pub as_of: NaiveDate,
+    /// Largest plan file accepted, in bytes.
+    pub max_file_size: u64,
+    /// Time and memory budget of the evaluation.
+    pub budget: Budget,
+    /// Failure threshold.
+    pub fail_on: FailOn,
+    /// Exceptions file, if any; `None` with `apply_exceptions` false applies none at all.
+    pub exceptions: Option<PathBuf>,
+    /// False with `--no-exceptions`: neither the file nor inline comments waive anything.
+    pub apply_exceptions: bool,
+    /// Baseline file to apply.
+    pub baseline: Option<PathBuf>,
+    /// Record the time spent in each policy.
+    pub timings: bool,
+}
+
+/// A problem that stops the run before any plan is checked.
+#[derive(Debug, Error)]
+pub enum RunError {
+    /// The config file is unreadable or invalid.
+    #[error("the config file is invalid")]
+    Config(Vec<ConfigError>),
+    /// A flag or config value is invalid.
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl From<UnknownPack> for RunError {
+    fn from(e: UnknownPack) -> Self {
+        RunError::Usage(e.to_string())
+    }
+}
+
+/// Parses `--as-of`.
+pub fn parse_as_of(text: &str) -> Result<NaiveDate, RunError> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| RunError::Usage(format!("--as-of `{text}` is not a date; write YYYY-MM-DD")))
+}
+
+/// Loads the config file `explicit`, or the one found upward from `cwd`; the default config when
+/// there is none.
+pub fn load_config(explicit: Option<&Path>, cwd: &Path) -> Result<Config, RunError> {
+    let Some(path) = config::find(explicit, cwd) else {
+        return Ok(Config::default());
+    };
+    let shown = discover::display(&path, cwd);
+    let read_error = |e: LoadError| {
+        RunError::Config(vec![ConfigError::Read {
+            file: shown.clone(),
+            reason: e.to_string(),
+        }])
+    };
+    document::confine(&path, &shown, &discover::repository_root(cwd)).map_err(read_error)?;
+    config::load(&path, &shown).map_err(RunError::Config)
+}
