@@ -218,4 +218,3 @@ mod tests {
         assert_eq!(missing.errors.len(), 1);
     }
 }
-

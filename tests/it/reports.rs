@@ -9,15 +9,11 @@ use regex::Regex;
 use serde_json::Value;
 
 fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reports")
+    super::support::root().join("tests/fixtures/reports")
 }
 
 fn bcpcheck(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("bcpcheck").unwrap();
-    cmd.current_dir(dir)
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .env("NO_COLOR", "1");
-    cmd
+    super::support::command(dir)
 }
 
 const COMMON: &[&str] = &["check", "--no-default-packs", "--policy", "policies"];

@@ -1,26 +1,14 @@
 //! `bcpcheck policies` and `bcpcheck test`: the catalogue, its generated docs, and the fixture runner.
 
-use std::path::PathBuf;
 
 use assert_cmd::Command;
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use super::support::{bcpcheck_in, root};
 
+/// Runs bcpcheck at the repository root: (exit code, stdout, stderr).
 fn bcpcheck(args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("bcpcheck")
-        .unwrap()
-        .current_dir(root())
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    bcpcheck_in(&root(), args)
 }
 
 #[test]

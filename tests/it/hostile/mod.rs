@@ -7,4 +7,4 @@ mod nothing_lost;
 mod outputs;
 mod policies;
 mod regressions;
-mod support;
+mod repo;

@@ -5,9 +5,7 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use super::support::root;
 
 fn fixtures() -> PathBuf {
     root().join("tests/fixtures/core")
@@ -15,11 +13,8 @@ fn fixtures() -> PathBuf {
 
 /// `bcpcheck check` run from the core fixtures directory with the test policies only.
 fn check(args: &[&str]) -> Command {
-    let mut cmd = Command::cargo_bin("bcpcheck").unwrap();
-    cmd.current_dir(fixtures())
-        .env("NO_COLOR", "1")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .args(["check", "--no-default-packs", "--as-of", "2026-11-28"])
+    let mut cmd = super::support::command(&fixtures());
+    cmd.args(["check", "--no-default-packs", "--as-of", "2026-11-28"])
         .args(args);
     cmd
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use bcpcheck::document::{self, read, Format, LogicalPath, SourceFile};
 
-use crate::support::Repo;
+use super::repo::Repo;
 
 /// Loads `bytes` as a plan of `format` and locates every node in it, as the fuzz targets do.
 fn replay(bytes: &[u8], format: Format) {

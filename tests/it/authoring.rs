@@ -1,31 +1,12 @@
 //! `bcpcheck init` and `bcpcheck schema`: the skeletons fail BCP-DOC-001 until filled in and pass `core` after;
 //! the schema accepts every type-correct plan of the repository and refuses wrong types.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
 use bcpcheck::document::{yaml, Node, Value};
 use serde_json::{json, Value as Json};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Runs bcpcheck in `dir`: (exit code, stdout, stderr).
-fn bcpcheck(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("bcpcheck")
-        .unwrap()
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use super::support::{bcpcheck_in as bcpcheck, root};
 
 /// `check --pack core --as-of 2026-11-28` as JSON: (exit code, findings at error or warning).
 fn core_findings(dir: &Path, plan: &str) -> (i32, Vec<Json>) {

@@ -1,11 +1,11 @@
 //! Hostile plan files: each gives a clean diagnostic and exit code 2 (or a correct verdict), never
 //! a panic, a hang or runaway memory, and the other file of the run is still checked.
 
-use crate::support::Repo;
+use super::repo::Repo;
 
 /// Writes `contents` at `plans/<name>`, runs a check, and asserts the run was clean and still
 /// checked `plans/good.yaml`.
-fn check_one(name: &str, contents: impl AsRef<[u8]>) -> crate::support::Run {
+fn check_one(name: &str, contents: impl AsRef<[u8]>) -> super::repo::Run {
     let repo = Repo::new();
     repo.write(&format!("plans/{name}"), contents);
     let run = repo.check(&[]);
@@ -15,7 +15,7 @@ fn check_one(name: &str, contents: impl AsRef<[u8]>) -> crate::support::Run {
 }
 
 /// Asserts exit code 2 and an error about `plans/<name>` that says `what`.
-fn assert_refused(run: &crate::support::Run, name: &str, what: &str) {
+fn assert_refused(run: &super::repo::Run, name: &str, what: &str) {
     assert_eq!(run.code, Some(2), "{}", run.stderr);
     let file = format!("plans/{name}");
     let errors = run.errors_about(&file);
@@ -504,7 +504,7 @@ fn permission_denied_is_reported() {
         "--clear-groups",
         env!("CARGO_BIN_EXE_bcpcheck"),
     ]);
-    let run = crate::support::run_in(repo.path(), command, &crate::support::json_check_args(&[]));
+    let run = super::repo::run_in(repo.path(), command, &super::repo::json_check_args(&[]));
     run.assert_clean(20, 200);
     run.assert_good_plan_checked();
     assert_refused(&run, "locked.yaml", "cannot read: Permission denied");

@@ -2,7 +2,7 @@
 //! are bounded by the evaluation budget or refused when compiled; no function reads outside the
 //! repository.
 
-use crate::support::{Repo, POLICIES};
+use super::repo::{Repo, POLICIES};
 
 /// A list literal `[0, 1, ..., n-1]`.
 fn list(n: usize) -> String {
@@ -54,7 +54,7 @@ fn an_evaluation_that_never_ends_is_stopped_by_the_budget() {
 fn the_budget_stops_a_policy_for_every_file_after_the_first() {
     let repo = Repo::new();
     for i in 0..6 {
-        repo.write(&format!("plans/p{i}.yaml"), crate::support::GOOD_PLAN);
+        repo.write(&format!("plans/p{i}.yaml"), super::repo::GOOD_PLAN);
     }
     let l = list(300);
     with_policy(
@@ -249,7 +249,7 @@ fn a_policy_that_never_ends_fails_its_fixture_instead_of_hanging_the_test_runner
         "team/H-LOOP-003.yaml",
         format!("id: H-LOOP-003\ntitle: never ends\nseverity: error\nrule: \"{l}.all(a, {l}.all(b, {l}.all(c, {l}.all(d, a + b + c + d >= 0))))\"\n"),
     );
-    repo.write("team/tests/plan.yaml", crate::support::GOOD_PLAN);
+    repo.write("team/tests/plan.yaml", super::repo::GOOD_PLAN);
     repo.write(
         "team/tests/bcptest.yaml",
         "asOf: 2026-11-28\ncases:\n  - {name: loops, plan: plan.yaml, expect: []}\n",

@@ -1,7 +1,7 @@
 //! Outputs cannot be injected: plan text reaches no terminal escape into the human report, and
 //! cannot break the JSON one.
 
-use crate::support::Repo;
+use super::repo::Repo;
 
 /// Escape sequences a hostile plan could try: set the window title, clear the screen, move the
 /// cursor, colour, a lone carriage return, a bell, a C1 CSI and a bidirectional override.
@@ -26,7 +26,7 @@ fn hostile_repo() -> Repo {
         "policy.yaml",
         format!(
             "{}- id: T-MSG-001\n  title: \"title \\e[31m\"\n  severity: error\n  help: \"help \\e]0;x\\a\"\n  url: \"https://x.example/\\e[5m\"\n  select: processes[*]\n  rule: self.tier < 5\n  messageExpression: \"'process ' + self.id + ' has tier ' + string(self.tier)\"\n",
-            crate::support::POLICIES
+            super::repo::POLICIES
         ),
     );
     repo

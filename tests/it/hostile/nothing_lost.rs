@@ -6,7 +6,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use crate::support::{bcpcheck, run_in, Repo};
+use super::repo::{bcpcheck, run_in, Repo};
 
 /// Every file and directory under `root` (symbolic links not followed), with a hash of its
 /// contents and its permissions.

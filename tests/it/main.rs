@@ -1,0 +1,9 @@
+//! The integration tests, one binary: the CLI end to end, reports, policies, authoring and
+//! hostile inputs. Shared helpers live in `support`.
+
+mod authoring;
+mod cli;
+mod hostile;
+mod policies;
+mod reports;
+mod support;
