@@ -84,7 +84,7 @@ pub enum ConfigError {
     },
     /// Invalid content.
     #[error("{file}: {message}")]
-    #[diagnostic(code(bcpcheck::config))]
+    #[diagnostic(code(bcpcheck::config::invalid))]
     Invalid {
         /// File.
         file: String,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::output::{self, Destinations};
-use super::{print, print_problem, run_error, use_color, Written, EXIT_ERROR, EXIT_OK};
+use super::{print_problem, print_with, run_error, use_color, Written, EXIT_ERROR, EXIT_OK};
 use crate::baseline::Baseline;
 use crate::cli::CheckArgs;
 use crate::config::{Config, FailOn};
@@ -78,6 +78,8 @@ pub fn settings(args: &CheckArgs, config: &Config, cwd: &Path) -> Result<Setting
         apply_exceptions: !args.no_exceptions,
         baseline: args.baseline.as_ref().map(|p| cwd.join(p)),
         timings: args.timings,
+        keep_sources: args.format == Format::Human
+            || args.reports.iter().any(|r| r.format == Format::Human),
     })
 }
 
@@ -146,7 +148,6 @@ fn write_reports(
         width: 100,
         quiet: args.quiet,
     };
-    let text = render::render(report, args.format, style);
     if let Some(table) = render::timings(report, TIMINGS_SHOWN) {
         eprint!("{table}");
     }
@@ -160,12 +161,16 @@ fn write_reports(
     }
     let mut written = Written::All;
     match &args.output {
-        Some(path) => output::write_atomically(&cwd.join(path), &text, &shown(path))?,
+        Some(path) => output::write_atomically_with(&cwd.join(path), &shown(path), |out| {
+            render::render_to(report, args.format, style, out)
+        })?,
         None => {
-            written = print(&text).map_err(|e| output::OutputError::Write {
-                path: "standard output".into(),
-                reason: e.to_string(),
-            })?
+            written = print_with(|out| render::render_to(report, args.format, style, out)).map_err(
+                |e| output::OutputError::Write {
+                    path: "standard output".into(),
+                    reason: e.to_string(),
+                },
+            )?
         }
     }
     let plain = Style {
@@ -173,8 +178,9 @@ fn write_reports(
         ..style
     };
     for target in &args.reports {
-        let text = render::render(report, target.format, plain);
-        output::write_atomically(&cwd.join(&target.path), &text, &shown(&target.path))?;
+        output::write_atomically_with(&cwd.join(&target.path), &shown(&target.path), |out| {
+            render::render_to(report, target.format, plain, out)
+        })?;
     }
     let github =
         args.format == Format::Github || args.reports.iter().any(|r| r.format == Format::Github);

@@ -69,11 +69,15 @@ pub enum Written {
 
 /// Writes `text` to standard output.
 pub fn print(text: &str) -> std::io::Result<Written> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+    print_with(|out| out.write_all(text.as_bytes()))
+}
+
+/// Writes to standard output through a buffer, with what `write` writes.
+pub fn print_with(
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<Written> {
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    match write(&mut stdout).and_then(|()| stdout.flush()) {
         Ok(()) => Ok(Written::All),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Written::Closed),
         Err(e) => Err(e),

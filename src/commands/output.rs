@@ -125,6 +125,15 @@ impl Destinations {
 /// link planted where it would go is never opened (nor written through), and it is flushed to
 /// disk before the rename.
 pub fn write_atomically(path: &Path, text: &str, shown: &str) -> Result<(), OutputError> {
+    write_atomically_with(path, shown, |out| out.write_all(text.as_bytes()))
+}
+
+/// [`write_atomically`], the content written by `write` (through a buffer).
+pub fn write_atomically_with(
+    path: &Path,
+    shown: &str,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), OutputError> {
     let failed = |e: std::io::Error| OutputError::Write {
         path: shown.to_string(),
         reason: e.to_string(),
@@ -142,7 +151,11 @@ pub fn write_atomically(path: &Path, text: &str, shown: &str) -> Result<(), Outp
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
     let mut file = builder.tempfile_in(dir).map_err(failed)?;
-    file.write_all(text.as_bytes()).map_err(failed)?;
+    let mut buffered = std::io::BufWriter::new(file.as_file_mut());
+    write(&mut buffered)
+        .and_then(|()| buffered.flush())
+        .map_err(failed)?;
+    drop(buffered);
     file.as_file().sync_all().map_err(failed)?;
     file.persist(path).map_err(|e| failed(e.error))?;
     Ok(())

@@ -155,7 +155,7 @@ pub enum LoadError {
     /// The file could not be read.
     #[error("{file}: cannot read: {reason}")]
     #[diagnostic(
-        code(bcpcheck::read),
+        code(bcpcheck::document::read),
         help("check that the path exists and is readable")
     )]
     Read {
@@ -167,7 +167,7 @@ pub enum LoadError {
     /// Not a regular file (a directory, FIFO, device...).
     #[error("{file}: not a regular file ({what})")]
     #[diagnostic(
-        code(bcpcheck::not_a_file),
+        code(bcpcheck::document::not_a_file),
         help("pass plan files or directories that hold them")
     )]
     NotAFile {
@@ -179,7 +179,7 @@ pub enum LoadError {
     /// Larger than the configured limit.
     #[error("{file}: file too large ({size} bytes; the limit is {limit})")]
     #[diagnostic(
-        code(bcpcheck::too_large),
+        code(bcpcheck::document::too_large),
         help("split the plan, or raise the limit with --max-file-size or `maxFileSize:` in bcpcheck.yaml")
     )]
     TooLarge {
@@ -192,7 +192,7 @@ pub enum LoadError {
     },
     /// Not UTF-8 text.
     #[error("{file}: not UTF-8 text")]
-    #[diagnostic(code(bcpcheck::encoding), help("save the file as UTF-8"))]
+    #[diagnostic(code(bcpcheck::document::encoding), help("save the file as UTF-8"))]
     NotUtf8 {
         /// File as shown.
         file: String,
@@ -206,7 +206,7 @@ pub enum LoadError {
     /// Text in an encoding bcpcheck does not read, or broken UTF-16.
     #[error("{file}: {problem}")]
     #[diagnostic(
-        code(bcpcheck::encoding),
+        code(bcpcheck::document::encoding),
         help("save the file as UTF-8 (UTF-16 is read when it starts with a byte-order mark)")
     )]
     Encoding {
@@ -218,7 +218,7 @@ pub enum LoadError {
     /// A NUL byte: a binary file, or UTF-16 without a byte-order mark.
     #[error("{file}: a binary file, not text (NUL byte at offset {offset})")]
     #[diagnostic(
-        code(bcpcheck::binary),
+        code(bcpcheck::document::binary),
         help("plans are UTF-8 text; UTF-16 is read only with a byte-order mark")
     )]
     Binary {
@@ -230,7 +230,7 @@ pub enum LoadError {
     /// A symbolic link loop, a broken link, or a link leading outside the repository.
     #[error("{file}: {problem}")]
     #[diagnostic(
-        code(bcpcheck::link),
+        code(bcpcheck::document::link),
         help("bcpcheck reads plans only inside the repository: replace the link with the file, or point it at a file inside the repository")
     )]
     Link {
@@ -242,7 +242,7 @@ pub enum LoadError {
     /// Nothing but whitespace and comments.
     #[error("{file}: empty file: no YAML document")]
     #[diagnostic(
-        code(bcpcheck::empty),
+        code(bcpcheck::document::empty),
         help("write a plan (`bcpcheck init` makes a skeleton) or delete the file")
     )]
     Empty {
@@ -258,7 +258,7 @@ pub enum LoadError {
 /// A load error at a spot of the file.
 #[derive(Debug, Error, Diagnostic)]
 #[error("{file}: {message}")]
-#[diagnostic(code(bcpcheck::yaml))]
+#[diagnostic(code(bcpcheck::document::yaml))]
 pub struct SpannedError {
     /// File as shown.
     pub file: String,

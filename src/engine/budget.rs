@@ -187,7 +187,7 @@ pub fn resident_memory() -> Option<u64> {
 /// A policy stopped for exceeding the budget, or a file left unchecked when the run stopped.
 #[derive(Debug, Error, Diagnostic)]
 #[error("{message}")]
-#[diagnostic(code(bcpcheck::policy::budget))]
+#[diagnostic(code(bcpcheck::engine::budget))]
 pub struct BudgetExceeded {
     /// The policy, when one was being evaluated.
     pub policy: Option<String>,

@@ -43,7 +43,7 @@ pub enum Outcome {
 #[derive(Debug, Error, Diagnostic)]
 #[error("{policy}: evaluation failed: {message}")]
 #[diagnostic(
-    code(bcpcheck::policy::evaluation),
+    code(bcpcheck::engine::evaluation),
     help("fix the policy expression; the plan location that triggered it is shown below")
 )]
 pub struct EvaluationError {

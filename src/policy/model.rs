@@ -116,7 +116,7 @@ pub enum PolicyError {
     },
     /// A problem at a spot in a policy file.
     #[error("{file}: {message}")]
-    #[diagnostic(code(bcpcheck::policy))]
+    #[diagnostic(code(bcpcheck::policy::invalid))]
     Invalid {
         /// File as shown.
         file: String,

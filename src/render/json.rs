@@ -19,7 +19,7 @@ struct Output<'a> {
     as_of: String,
     policy_set: &'a str,
     summary: Summary,
-    findings: Vec<JsonFinding<'a>>,
+    findings: Findings<'a>,
     errors: Vec<FlatDiagnostic>,
     notices: Vec<FlatDiagnostic>,
     skipped: Vec<Skipped<'a>>,
@@ -95,6 +95,16 @@ struct JsonSuppression<'a> {
 struct Tool {
     name: &'static str,
     version: &'static str,
+}
+
+/// Every finding of a report, serialised one at a time: a report of many findings never holds
+/// them all as JSON values at once.
+struct Findings<'a>(&'a Report);
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.findings().map(|f| finding(f, self.0)))
+    }
 }
 
 #[derive(Serialize)]
@@ -241,6 +251,14 @@ fn exceptions(ex: &Exceptions) -> JsonExceptions<'_> {
 
 /// Renders the report as pretty JSON.
 pub fn render(report: &Report) -> String {
+    let mut out = Vec::new();
+    // Writing into memory cannot fail.
+    let _ = write(report, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Writes the report as pretty JSON to `out`, finding by finding.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     use crate::finding::Severity;
     let errors: Vec<FlatDiagnostic> = report.diagnostics().into_iter().map(flatten).collect();
     let output = Output {
@@ -262,7 +280,7 @@ pub fn render(report: &Report) -> String {
             baselined: report.baselined(),
             notices: report.notices().len(),
         },
-        findings: report.findings().map(|f| finding(f, report)).collect(),
+        findings: Findings(report),
         errors,
         notices: report.notices().iter().map(|n| flatten(n)).collect(),
         skipped: report
@@ -282,8 +300,6 @@ pub fn render(report: &Report) -> String {
             baselined: b.baselined,
         }),
     };
-    let mut text =
-        serde_json::to_string_pretty(&output).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    text.push('\n');
-    text
+    serde_json::to_writer_pretty(&mut *out, &output)?;
+    out.write_all(b"\n")
 }

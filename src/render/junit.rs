@@ -148,7 +148,7 @@ fn plan_suite(report: &Report, file: &FileReport) -> Suite {
                     "{}: not evaluated: the policy was stopped for exceeding the evaluation budget",
                     policy.id
                 ),
-                kind: "bcpcheck::policy::budget".into(),
+                kind: "bcpcheck::engine::budget".into(),
                 body: file
                     .budget
                     .iter()
@@ -166,7 +166,7 @@ fn plan_suite(report: &Report, file: &FileReport) -> Suite {
                     .collect();
                 Verdict::Error {
                     message: errors.first().cloned().unwrap_or_default(),
-                    kind: "bcpcheck::policy::evaluation".into(),
+                    kind: "bcpcheck::engine::evaluation".into(),
                     body: errors.join("\n"),
                 }
             }

@@ -135,6 +135,20 @@ pub fn timings(report: &Report, limit: usize) -> Option<String> {
     Some(out)
 }
 
+/// Writes `report` in `format` to `out`; JSON is written as it is produced, the other formats
+/// once rendered.
+pub fn render_to(
+    report: &Report,
+    format: Format,
+    style: Style,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => json::write(report, out),
+        _ => out.write_all(render(report, format, style).as_bytes()),
+    }
+}
+
 /// Renders `report` in `format`.
 pub fn render(report: &Report, format: Format, style: Style) -> String {
     match format {
@@ -151,7 +165,7 @@ pub fn render(report: &Report, format: Format, style: Style) -> String {
 /// A diagnostic flattened for machine formats.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct FlatDiagnostic {
-    /// Error code, such as `bcpcheck::yaml`.
+    /// Error code, such as `bcpcheck::document::yaml`.
     pub code: String,
     /// The message.
     pub message: String,

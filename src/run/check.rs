@@ -42,6 +42,7 @@ struct LoadSettings {
     config_dir: PathBuf,
     root: Arc<Path>,
     scan_directives: bool,
+    keep_sources: bool,
 }
 
 impl LoadSettings {
@@ -78,6 +79,7 @@ pub fn prepare(settings: &Settings) -> Result<Prepared, RunError> {
         config_dir: config_dir.clone(),
         root: Arc::from(settings.root.as_path()),
         scan_directives: settings.apply_exceptions,
+        keep_sources: settings.keep_sources,
     };
     if settings.only_plans && load.has_plan_globs {
         discovery.files.retain(|c| load.is_configured_plan(&c.path));
@@ -131,13 +133,7 @@ impl Prepared {
         let (engine, load, files) = (self.engine.clone(), self.load.clone(), candidates.clone());
         let work = move |job: pool::Job<'_>| {
             let candidate = &files[job.index];
-            check_file(
-                &engine,
-                candidate,
-                &load.options(candidate),
-                load.scan_directives,
-                job,
-            )
+            check_file(&engine, candidate, &load, job)
         };
         let disable = |policy| self.engine.disable(policy);
         crate::engine::alloc::set_limit(self.budget.memory);
@@ -219,10 +215,10 @@ fn finish(engine: &Engine, candidate: &Candidate, done: pool::Finished<FileRepor
 fn check_file(
     engine: &Engine,
     candidate: &Candidate,
-    options: &LoadOptions,
-    scan_directives: bool,
+    load: &LoadSettings,
     job: pool::Job<'_>,
 ) -> FileReport {
+    let options = &load.options(candidate);
     let mut report = FileReport::empty(candidate, engine.policies().len());
     let loaded = match document::load(&candidate.path, &candidate.name, options) {
         Ok(loaded) => loaded,
@@ -246,14 +242,13 @@ fn check_file(
             .budget
             .push(engine.budget_error(&candidate.name, doc, overrun));
     }
-    if scan_directives {
+    if load.scan_directives {
         report.directives = waiver::inline::scan(&loaded.documents);
     }
-    if !report.findings.is_empty()
-        || !report.errors.is_empty()
-        || !report.directives.is_empty()
-        || !report.budget.is_empty()
-    {
+    // Sources are the bulk of a large run's memory: kept only where something will show them.
+    let shown =
+        !report.findings.is_empty() || !report.errors.is_empty() || !report.budget.is_empty();
+    if !report.directives.is_empty() || (load.keep_sources && shown) {
         report.source = loaded.documents.first().map(|d| d.source.clone());
     }
     report

@@ -45,6 +45,9 @@ pub struct Settings {
     pub baseline: Option<PathBuf>,
     /// Record the time spent in each policy.
     pub timings: bool,
+    /// Keep the text of every file with something to show (the human format shows source
+    /// snippets); otherwise only files with inline exceptions keep it.
+    pub keep_sources: bool,
 }
 
 /// A problem that stops the run before any plan is checked.

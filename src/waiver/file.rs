@@ -70,7 +70,7 @@ pub enum ExceptionsError {
     },
     /// Invalid content; the entry is ignored, the others still apply.
     #[error("{file}: {message}")]
-    #[diagnostic(code(bcpcheck::exceptions))]
+    #[diagnostic(code(bcpcheck::exceptions::invalid))]
     Invalid {
         /// File as shown.
         file: String,

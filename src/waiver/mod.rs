@@ -113,7 +113,7 @@ pub enum ExceptionNotice {
         "{file}:{line}: exception for {policy} expired on {expires}; it no longer waives anything"
     )]
     #[diagnostic(
-        code(bcpcheck::exception::expired),
+        code(bcpcheck::exceptions::expired),
         severity(Warning),
         help("fix the plan, or renew the exception with a new `expires` date and approval")
     )]
@@ -136,7 +136,7 @@ pub enum ExceptionNotice {
     /// In scope but matched no finding.
     #[error("{file}:{line}: exception for {policy} matched no finding")]
     #[diagnostic(
-        code(bcpcheck::exception::unused),
+        code(bcpcheck::exceptions::unused),
         severity(Warning),
         help("remove it if the gap is fixed; otherwise check its policy id, `files` and `path`")
     )]
@@ -157,7 +157,7 @@ pub enum ExceptionNotice {
     /// An inline comment that cannot waive anything.
     #[error("{file}:{line}: {message}")]
     #[diagnostic(
-        code(bcpcheck::exception::inline),
+        code(bcpcheck::exceptions::inline),
         severity(Warning),
         help("write `# bcpcheck: ignore[POLICY-ID] reason` on the finding's line or the line above it")
     )]

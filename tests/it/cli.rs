@@ -479,3 +479,43 @@ fn group_by_turns_a_list_into_a_lookup() {
     assert_eq!(code, 0, "{report}");
     assert_eq!(report["findings"].as_array().unwrap().len(), 0, "{report}");
 }
+
+#[test]
+fn a_reader_that_closes_the_pipe_ends_the_run_quietly_with_zero() {
+    use std::io::Read;
+    use std::process::Stdio;
+    // Far more output than a pipe buffers, so bcpcheck is still writing when the reader leaves.
+    let dir = tempfile::tempdir().unwrap();
+    let plan = std::fs::read_to_string(fixtures().join("failing.yaml")).unwrap();
+    for i in 0..300 {
+        std::fs::write(dir.path().join(format!("plan-{i:03}.yaml")), &plan).unwrap();
+    }
+    let policies = fixtures().join("policies.yaml");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("bcpcheck"))
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "--no-default-packs",
+            "--format",
+            "json",
+            "--policy",
+        ])
+        .arg(&policies)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 64];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The read end is dropped here: the pipe is closed.
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("Broken pipe"), "{stderr}");
+}

@@ -1,6 +1,5 @@
 //! `bcpcheck policies` and `bcpcheck test`: the catalogue, its generated docs, and the fixture runner.
 
-
 use assert_cmd::Command;
 use serde_json::Value;
 

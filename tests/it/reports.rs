@@ -181,7 +181,7 @@ fn exception_waives_matching_findings_only() {
     assert_eq!(report["summary"]["errors"], 0);
     // beta's only error is waived; the unused exception for beta is a warning, below --fail-on error.
     assert_eq!(code, 0);
-    assert_eq!(notice_codes(&report), ["bcpcheck::exception::unused"]);
+    assert_eq!(notice_codes(&report), ["bcpcheck::exceptions::unused"]);
 
     // A path that is not a prefix of the finding's path does not match.
     let narrowed = fs::read_to_string(dir.path().join("exceptions.yaml"))
@@ -229,7 +229,7 @@ fn exception_expires_after_its_last_day() {
     let report = json(&stdout);
     assert_eq!(report["summary"]["waived"], 0);
     assert_eq!(report["summary"]["errors"], 1);
-    assert!(notice_codes(&report).contains(&"bcpcheck::exception::expired".to_string()));
+    assert!(notice_codes(&report).contains(&"bcpcheck::exceptions::expired".to_string()));
     let entry = &report["exceptions"]["entries"][0];
     assert_eq!(entry["status"], "expired");
 }
@@ -338,7 +338,7 @@ fn unused_inline_comment_is_reported() {
     let (stdout, _, _) = run(dir.path(), &["--format", "json", "plans/beta.yaml"]);
     let report = json(&stdout);
     assert_eq!(report["exceptions"]["inline"][0]["status"], "unused");
-    assert_eq!(notice_codes(&report), ["bcpcheck::exception::unused"]);
+    assert_eq!(notice_codes(&report), ["bcpcheck::exceptions::unused"]);
 }
 
 #[test]

@@ -240,7 +240,7 @@ fn huge_integers_and_special_floats_give_verdicts() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|e| e["code"] == "bcpcheck::policy::evaluation")
+        .find(|e| e["code"] == "bcpcheck::engine::evaluation")
         .cloned()
         .unwrap();
     assert!(error["message"]

@@ -41,7 +41,7 @@ fn an_evaluation_that_never_ends_is_stopped_by_the_budget() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|e| e["code"] == "bcpcheck::policy::budget")
+        .find(|e| e["code"] == "bcpcheck::engine::budget")
         .cloned()
         .unwrap();
     assert_eq!(
@@ -79,7 +79,7 @@ fn the_budget_stops_a_policy_for_every_file_after_the_first() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|e| e["code"] == "bcpcheck::policy::budget")
+        .filter(|e| e["code"] == "bcpcheck::engine::budget")
         .count();
     // One per worker thread at most: once stopped, the policy is not evaluated again.
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
