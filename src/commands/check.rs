@@ -26,11 +26,11 @@ pub fn settings(args: &CheckArgs, config: &Config, cwd: &Path) -> Result<Setting
         Some(text) => run::parse_as_of(text)?,
         None => chrono::Utc::now().date_naive(),
     };
-    sources::check_packs(&args.packs)?;
+    let packs = sources::choose_packs(&args.packs, config.packs.as_deref())?;
     let packs = if args.no_default_packs {
         Vec::new()
     } else {
-        sources::choose_packs(&args.packs, config.packs.as_deref())?
+        packs
     };
     let config_dir = config.dir().unwrap_or(cwd).to_path_buf();
     let inputs = if !args.paths.is_empty() {
