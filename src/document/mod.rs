@@ -8,6 +8,7 @@ pub mod path;
 pub mod placeholder;
 pub mod read;
 pub mod sanitize;
+pub mod schema;
 pub mod source;
 pub mod suggest;
 pub mod tree;
@@ -65,6 +66,8 @@ pub struct Document {
     pub kind: String,
     /// The data, with `body` added for Markdown.
     pub root: Node,
+    /// What the plan schema says is wrong in the data: checked once, on load.
+    pub problems: Vec<schema::SchemaProblem>,
 }
 
 impl Document {
@@ -89,6 +92,19 @@ impl Document {
             start: self.source.line_col(span.start),
             end: self.source.line_col(span.end),
         }
+    }
+}
+
+impl Document {
+    /// Where the key of the node at `path` is written (the node itself when it has no key).
+    pub fn locate_key(&self, path: &[Segment]) -> Location {
+        let mut location = self.locate(path);
+        if let Some(key) = self.root.get(path).and_then(|n| n.key_span) {
+            location.span = key;
+            location.start = self.source.line_col(key.start);
+            location.end = self.source.line_col(key.end);
+        }
+        location
     }
 }
 
@@ -413,6 +429,7 @@ fn load_yaml(source: Arc<SourceFile>) -> Result<Loaded, LoadError> {
                     source: source.clone(),
                     format: Format::Yaml,
                     index,
+                    problems: schema::check(&kind, &root),
                     kind,
                     root,
                 })
@@ -486,6 +503,7 @@ fn load_markdown(source: Arc<SourceFile>, is_plan: bool) -> Result<Loaded, LoadE
             source,
             format: Format::Markdown,
             index: 0,
+            problems: schema::check(&kind, &root),
             kind,
             root,
         }),
@@ -493,7 +511,8 @@ fn load_markdown(source: Arc<SourceFile>, is_plan: bool) -> Result<Loaded, LoadE
             source,
             format: Format::Markdown,
             index: 0,
-            kind: "ContinuityPlan".to_string(),
+            kind: schema::PLAN_KIND.to_string(),
+            problems: schema::check(schema::PLAN_KIND, &root),
             root,
         }),
         Err(reason) => loaded.skipped.push(reason),

@@ -130,3 +130,47 @@ fn first_gap(
             None
         })
 }
+
+/// How a policy's reads relate to the values the schema found unreadable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Touch {
+    /// A read reaches an unreadable value or something inside it.
+    Reads,
+    /// A read reaches an unreadable value, something inside it, or something holding it (a
+    /// comprehension over a list with one unreadable item).
+    ReadsOrHolds,
+}
+
+/// True when an expression of `policy`, on the match at `match_path`, reads one of `unreadable`
+/// in the way `touch` says.
+pub fn reads_unreadable(
+    policy: &Policy,
+    doc: &Document,
+    match_path: &[Segment],
+    unreadable: &[&[Segment]],
+    touch: Touch,
+) -> bool {
+    let exprs = policy
+        .variables
+        .iter()
+        .map(|v| &v.expr)
+        .chain(policy.when.iter())
+        .chain(std::iter::once(&policy.rule));
+    exprs
+        .flat_map(|e| e.compiled.reads.iter())
+        .filter(|access| !access.is_presence_test)
+        .any(|access| {
+            bases(doc, match_path, &access.root)
+                .into_iter()
+                .any(|base| {
+                    let read: Vec<Segment> = base
+                        .into_iter()
+                        .chain(access.fields.iter().cloned().map(Segment::Key))
+                        .collect();
+                    unreadable.iter().any(|bad| {
+                        read.starts_with(bad)
+                            || (touch == Touch::ReadsOrHolds && bad.starts_with(&read))
+                    })
+                })
+        })
+}

@@ -17,6 +17,7 @@ use chrono::{DateTime, FixedOffset};
 use miette::{Diagnostic, SourceSpan};
 use thiserror::Error;
 
+use crate::document::schema::ProblemKind;
 use crate::document::{self, Document, LogicalPath, Segment};
 use crate::expression::{
     Data, DataNode, DocumentBindings, DocumentScope, EvalError, FileFacts, MatchScope, Runtime,
@@ -90,6 +91,8 @@ pub struct DocumentResult {
     pub outcomes: Vec<Outcome>,
     /// Policy bugs met while evaluating.
     pub errors: Vec<EvaluationError>,
+    /// Plan values that policies' functions could not read, reported once each at the end.
+    bad_values: BadValues,
 }
 
 /// Evaluates a fixed set of compiled policies; shared by every thread of a run.
@@ -98,6 +101,8 @@ pub struct Engine {
     policies: Arc<Vec<Policy>>,
     /// Per policy, its id, shared by its findings.
     ids: Vec<Arc<str>>,
+    /// The policies that report the schema's problems: wrong values, misspelt keys.
+    schema_checks: SchemaChecks,
     params: Data,
     now: DateTime<FixedOffset>,
     root_dir: PathBuf,
@@ -121,6 +126,7 @@ impl Engine {
             disabled: policies.iter().map(|_| AtomicBool::new(false)).collect(),
             spent: None,
             ids: policies.iter().map(|p| Arc::from(p.id.as_str())).collect(),
+            schema_checks: SchemaChecks::of(&policies),
             policies,
             params: Data::from_node(params),
             now,
@@ -216,17 +222,26 @@ impl Engine {
         });
         let mut result = DocumentResult::default();
         let file: Arc<str> = Arc::from(doc.source.name.as_str());
+        let unreadable: Vec<&[Segment]> = doc
+            .problems
+            .iter()
+            .filter(|p| p.kind == ProblemKind::Invalid)
+            .map(|p| p.path.as_slice())
+            .collect();
         // Policies share `select` patterns (a dozen select `processes[*]`): each is matched once.
         let mut selections: HashMap<Option<&str>, Vec<Selected<'_>>> = HashMap::new();
         for (i, policy) in self.policies.iter().enumerate() {
             let outcome = if !policy.applies_to_kind(&doc.kind) {
                 Outcome::NotApplicable
+            } else if let Some(kind) = self.schema_checks.kind_of(i) {
+                self.schema_findings(i, kind, doc, &file, &mut result)
             } else if self.is_disabled(i) {
                 Outcome::Stopped
             } else {
                 let at = Position {
                     policy: i,
                     file: &file,
+                    unreadable: &unreadable,
                     document: index,
                     meter,
                 };
@@ -243,7 +258,99 @@ impl Engine {
             };
             result.outcomes.push(outcome);
         }
+        let bad_values = std::mem::take(&mut result.bad_values);
+        self.report_bad_values(bad_values, doc, &file, &mut result);
         result
+    }
+
+    /// The findings of schema check number `index` on `doc`, and its outcome.
+    fn schema_findings(
+        &self,
+        index: usize,
+        kind: ProblemKind,
+        doc: &Document,
+        file: &Arc<str>,
+        result: &mut DocumentResult,
+    ) -> Outcome {
+        let mut outcome = Outcome::Passed;
+        for problem in doc
+            .problems
+            .iter()
+            .filter(|p| p.kind == kind && !p.is_placeholder)
+        {
+            outcome = Outcome::Failed;
+            let location = match kind {
+                ProblemKind::UnknownKey => doc.locate_key(&problem.path),
+                ProblemKind::Invalid => doc.locate(&problem.path),
+            };
+            result.findings.push(self.finding_at(
+                index,
+                doc,
+                file,
+                problem.path.clone(),
+                location,
+                problem.message.clone(),
+            ));
+        }
+        outcome
+    }
+
+    /// Values that `date()` or `period()` could not read and that the schema did not report
+    /// already: one finding of the schema check each, however many policies read them.
+    fn report_bad_values(
+        &self,
+        bad_values: BadValues,
+        doc: &Document,
+        file: &Arc<str>,
+        result: &mut DocumentResult,
+    ) {
+        let Some(index) = self.schema_checks.invalid else {
+            return;
+        };
+        for (path, message) in bad_values.0 {
+            if doc.problems.iter().any(|p| p.path == path) {
+                continue;
+            }
+            let location = doc.locate(&path);
+            result
+                .findings
+                .push(self.finding_at(index, doc, file, path, location, message));
+            if let Some(outcome) = result.outcomes.get_mut(index) {
+                *outcome = Outcome::Failed;
+            }
+        }
+    }
+
+    /// A finding of policy `index` about `target`, at `location`.
+    fn finding_at(
+        &self,
+        index: usize,
+        doc: &Document,
+        file: &Arc<str>,
+        target: Vec<Segment>,
+        location: document::Location,
+        message: String,
+    ) -> Finding {
+        let policy = &self.policies[index];
+        let target = LogicalPath(target);
+        // Relative to the repository root, so runs from any directory agree.
+        let repository_path = document::discover::display(&doc.source.path, &self.root_dir);
+        Finding {
+            fingerprint: fingerprint(&policy.id, &repository_path, &target),
+            policy: PolicyRef {
+                index,
+                id: self.ids[index].clone(),
+            },
+            severity: policy.severity,
+            message,
+            file: file.clone(),
+            target,
+            missing: location.missing,
+            span: location.span,
+            start: location.start,
+            end: location.end,
+            suppression: None,
+        }
     }
 
     /// The diagnostic for an overrun met while checking `file`; `doc` is the document that was
@@ -387,6 +494,30 @@ impl Engine {
                 let expr = running(policy, role).unwrap_or(&policy.rule);
                 (Verdict::Broken(expr, message), None)
             });
+            // A value the schema found unreadable is reported once, by the schema check: a policy
+            // that stumbles on it neither fails nor reports a policy bug.
+            let verdict = match verdict {
+                Verdict::Fail(Reason::BadValue { value, message }) => {
+                    let path = locate::for_bad_value(doc, match_path, &value);
+                    let touch = locate::Touch::ReadsOrHolds;
+                    if !locate::reads_unreadable(policy, doc, match_path, at.unreadable, touch) {
+                        result.bad_values.add(path, format!("`{value}`: {message}"));
+                    }
+                    Verdict::NotApplicable
+                }
+                Verdict::Fail(_) | Verdict::Broken(..) if !at.unreadable.is_empty() => {
+                    let touch = match verdict {
+                        Verdict::Fail(Reason::RuleFalse) => locate::Touch::Reads,
+                        _ => locate::Touch::ReadsOrHolds,
+                    };
+                    if locate::reads_unreadable(policy, doc, match_path, at.unreadable, touch) {
+                        Verdict::NotApplicable
+                    } else {
+                        verdict
+                    }
+                }
+                verdict => verdict,
+            };
             let site = Site {
                 policy,
                 policy_ref: PolicyRef {
@@ -508,8 +639,51 @@ fn select<'d>(policy: &Policy, doc: &Document, scope: &'d DocumentScope<'_>) -> 
 struct Position<'m> {
     policy: usize,
     file: &'m Arc<str>,
+    unreadable: &'m [&'m [Segment]],
     document: usize,
     meter: &'m Meter,
+}
+
+/// Which policies of the engine report the schema's problems.
+#[derive(Debug, Default)]
+struct SchemaChecks {
+    /// BCP-SCHEMA-001: values of the wrong type, range or format.
+    invalid: Option<usize>,
+    /// BCP-SCHEMA-002: keys close to a key of the schema.
+    unknown_key: Option<usize>,
+}
+
+impl SchemaChecks {
+    fn of(policies: &[Policy]) -> Self {
+        let find = |id: &str| policies.iter().position(|p| p.id == id);
+        SchemaChecks {
+            invalid: find("BCP-SCHEMA-001"),
+            unknown_key: find("BCP-SCHEMA-002"),
+        }
+    }
+
+    /// The problems policy `index` reports, when it is a schema check.
+    fn kind_of(&self, index: usize) -> Option<ProblemKind> {
+        if self.invalid == Some(index) {
+            Some(ProblemKind::Invalid)
+        } else if self.unknown_key == Some(index) {
+            Some(ProblemKind::UnknownKey)
+        } else {
+            None
+        }
+    }
+}
+
+/// Plan values a policy's `date()` or `period()` could not read, once each: (path, message).
+#[derive(Debug, Default)]
+struct BadValues(Vec<(Vec<Segment>, String)>);
+
+impl BadValues {
+    fn add(&mut self, path: Vec<Segment>, message: String) {
+        if !self.0.iter().any(|(p, _)| *p == path) {
+            self.0.push((path, message));
+        }
+    }
 }
 
 /// Why a rule failed.

@@ -2,6 +2,7 @@
 //! the set of policies a run evaluates.
 
 mod compile;
+mod fields;
 mod model;
 pub mod packs;
 pub mod select;

@@ -10,6 +10,11 @@ pub struct Selector {
 }
 
 impl Selector {
+    /// The steps of the pattern.
+    pub fn steps(&self) -> &[Step] {
+        &self.steps
+    }
+
     /// Parses a pattern.
     pub fn parse(text: &str) -> Result<Self, PatternError> {
         if text.trim().is_empty() {

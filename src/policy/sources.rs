@@ -52,11 +52,11 @@ pub fn choose_packs(
     Ok(chosen)
 }
 
-/// The sources of the built-in packs named in `packs`.
+/// The sources of the built-in packs named in `packs`, and of the schema checks.
 pub fn builtin(packs: &[String]) -> Vec<PolicySource> {
-    packs
-        .iter()
-        .flat_map(|pack| packs::files(pack))
+    std::iter::once(packs::SCHEMA_PACK)
+        .chain(packs.iter().map(String::as_str))
+        .flat_map(packs::files)
         .map(|f| PolicySource {
             name: f.name,
             path: PathBuf::new(),

@@ -3,11 +3,13 @@
 
 use std::sync::{Arc, OnceLock};
 
+use super::fields::Fields;
 use super::model::{MessageExpr, Policy, PolicyError, Variable};
 use super::select::Selector;
 use super::POLICY_FIELDS;
 use crate::document::object::ObjectReader;
-use crate::document::{LogicalPath, Node, Segment, SourceFile, Span};
+use crate::document::path::Step;
+use crate::document::{schema, LogicalPath, Node, Segment, SourceFile, Span};
 use crate::expression::Runtime;
 use crate::finding::Severity;
 
@@ -40,18 +42,31 @@ impl Checker<'_> {
         let id = self.id(&mut r, &mut errors);
         let title = r.required_string("title").map(|(t, _)| t.to_string());
         let severity = self.severity(&mut r, &mut errors);
-        let kinds = r.strings("kinds").into_iter().map(|(k, _)| k).collect();
+        let kind_nodes = r.strings("kinds");
+        self.check_kinds(&kind_nodes, &mut errors);
+        let kinds: Vec<String> = kind_nodes.into_iter().map(|(k, _)| k).collect();
         let (select_text, select) = self.select(&mut r, &mut errors);
-        let (declared, variables) = self.variables(&mut r, &mut errors);
+        let fields = Fields {
+            kinds: if kinds.is_empty() {
+                schema::KINDS.iter().map(|k| k.to_string()).collect()
+            } else {
+                kinds.clone()
+            },
+            select: select.as_ref().map_or(&[], Selector::steps),
+        };
+        if let (Some(node), Some(selector)) = (r.node("select"), &select) {
+            self.check_pattern(&fields, selector.steps(), node, &mut errors);
+        }
+        let (declared, variables) = self.variables(&mut r, &fields, &mut errors);
         let when = r
             .string("when")
-            .and_then(|(_, n)| self.expression(n, &declared, &mut errors));
+            .and_then(|(_, n)| self.checked_expression(n, &declared, &fields, &mut errors));
         let rule = r
             .required_string("rule")
-            .and_then(|(_, n)| self.expression(n, &declared, &mut errors));
+            .and_then(|(_, n)| self.checked_expression(n, &declared, &fields, &mut errors));
         let message = r.string("message").map(|(m, _)| m.to_string());
-        let message_expression = self.message_expression(&mut r, &declared, &mut errors);
-        let field_path = self.field_path(&mut r, &mut errors);
+        let message_expression = self.message_expression(&mut r, &declared, &fields, &mut errors);
+        let field_path = self.field_path(&mut r, &fields, &mut errors);
         let help = r.string("help").map(|(h, _)| h.trim().to_string());
         let url = r.string("url").map(|(u, _)| u.to_string());
         let references = r
@@ -153,6 +168,7 @@ impl Checker<'_> {
     fn variables(
         &self,
         r: &mut ObjectReader<'_>,
+        fields: &Fields<'_>,
         errors: &mut Vec<PolicyError>,
     ) -> (Vec<String>, Vec<Variable>) {
         let mut declared: Vec<String> = Vec::new();
@@ -182,7 +198,7 @@ impl Checker<'_> {
             let (Some(name), Some(expr)) = (name, expr) else {
                 continue;
             };
-            let Some(compiled) = self.expression(expr, &declared, errors) else {
+            let Some(compiled) = self.checked_expression(expr, &declared, fields, errors) else {
                 continue;
             };
             // A variable that reads `self`, directly or through another one, has a value per match.
@@ -208,12 +224,13 @@ impl Checker<'_> {
         &self,
         r: &mut ObjectReader<'_>,
         declared: &[String],
+        fields: &Fields<'_>,
         errors: &mut Vec<PolicyError>,
     ) -> Option<MessageExpr> {
         let (text, node) = r.string("messageExpression")?;
         let compiled = OnceLock::new();
         if !self.lazy {
-            let expr = self.expression(node, declared, errors)?;
+            let expr = self.checked_expression(node, declared, fields, errors)?;
             let _ = compiled.set(Some(expr.compiled));
         }
         Some(MessageExpr {
@@ -226,6 +243,7 @@ impl Checker<'_> {
     fn field_path(
         &self,
         r: &mut ObjectReader<'_>,
+        fields: &Fields<'_>,
         errors: &mut Vec<PolicyError>,
     ) -> Option<Vec<Segment>> {
         let (text, node) = r.string("fieldPath")?;
@@ -233,6 +251,11 @@ impl Checker<'_> {
             return Some(Vec::new());
         }
         let path = LogicalPath::parse(text).map(|p| p.0);
+        if let Some(path) = &path {
+            let mut steps = fields.select.to_vec();
+            steps.extend(path.iter().cloned().map(Step::Segment));
+            self.check_pattern(fields, &steps, node, errors);
+        }
         if path.is_none() {
             errors.push(self.problem(
                 node.span,

@@ -611,14 +611,18 @@ fn hostile_values_cannot_forge_github_commands() {
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     let commands: Vec<&str> = text.lines().filter(|l| l.starts_with("::")).collect();
-    assert_eq!(commands.len(), 1, "one finding, one command: {text}");
+    // EVIL-001, and the two ids that are no ids (BCP-SCHEMA-001): one command per finding.
+    assert_eq!(commands.len(), 3, "one finding, one command: {text}");
     for line in text.lines() {
         assert!(
             line.starts_with("::error ") || line.starts_with("bcpcheck: "),
             "{line}"
         );
     }
-    let command = commands[0];
+    let command = commands
+        .iter()
+        .find(|c| c.contains("title=EVIL-001"))
+        .unwrap();
     assert!(
         command.starts_with("::error file=plans/a%2Cb%3Ac %250A.yaml,line=7,"),
         "{command}"
@@ -686,9 +690,15 @@ fn hostile_values_stay_inside_junit_and_sarif() {
             _ => {}
         }
     }
-    assert_eq!(failures, 1);
+    // EVIL-001 and BCP-SCHEMA-001 (the ids that are no ids) fail on the plan.
+    assert_eq!(failures, 2);
     let sarif: Value = serde_json::from_str(&hostile_run(dir.path(), "sarif")).unwrap();
-    let message = sarif["runs"][0]["results"][0]["message"]["text"]
+    let message = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "EVIL-001")
+        .unwrap()["message"]["text"]
         .as_str()
         .unwrap();
     assert!(

@@ -14,7 +14,7 @@ fn hostile_repo() -> Repo {
     repo.write(
         "plans/evil.yaml",
         format!(
-            "apiVersion: bcp/v1\nkind: ContinuityPlan\n# raw: \u{1b}[2J\u{1b}]0;title\u{7}\nmetadata:\n  id: {yaml_escaped}\n  title: x\nprocesses:\n  - {{id: {yaml_escaped}, tier: 9}}\n"
+            "apiVersion: bcp/v1\nkind: ContinuityPlan\n# raw: \u{1b}[2J\u{1b}]0;title\u{7}\nmetadata:\n  id: {yaml_escaped}\n  title: x\nprocesses:\n  - {{id: {yaml_escaped}, tier: 3}}\n"
         ),
     );
     repo.write(
@@ -25,7 +25,7 @@ fn hostile_repo() -> Repo {
     repo.write(
         "policy.yaml",
         format!(
-            "{}- id: T-MSG-001\n  title: \"title \\e[31m\"\n  severity: error\n  help: \"help \\e]0;x\\a\"\n  url: \"https://x.example/\\e[5m\"\n  select: processes[*]\n  rule: self.tier < 5\n  messageExpression: \"'process ' + self.id + ' has tier ' + string(self.tier)\"\n",
+            "{}- id: T-MSG-001\n  title: \"title \\e[31m\"\n  severity: error\n  help: \"help \\e]0;x\\a\"\n  url: \"https://x.example/\\e[5m\"\n  select: processes[*]\n  rule: self.tier < 3\n  messageExpression: \"'process ' + self.id + ' has tier ' + string(self.tier)\"\n",
             super::repo::POLICIES
         ),
     );

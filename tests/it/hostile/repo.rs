@@ -24,12 +24,12 @@ pub const POLICIES: &str = r#"
   rule: "!isPlaceholder(string(doc.metadata.owner))"
   fieldPath: metadata.owner
 - id: T-TIER-001
-  title: Process tiers are 1 to 5
+  title: Process tiers are 1 to 2
   severity: warning
   kinds: [ContinuityPlan]
   select: processes[*]
   when: has(self.tier)
-  rule: self.tier >= 1 && self.tier <= 5
+  rule: self.tier >= 1 && self.tier <= 2
   fieldPath: tier
 "#;
 
