@@ -9,8 +9,27 @@ use cel::IdedExpr;
 /// Names every expression may use.
 pub const ROOT_VARIABLES: &[&str] = &["self", "doc", "file", "now", "params", "variables"];
 
-/// Namespaces of the extension functions (`lists.range`): not variables.
-const FUNCTION_NAMESPACES: &[&str] = &["lists"];
+use super::ext::{NAMESPACES, TYPE_NAMES};
+
+/// Whether `name`, read unbound, is a name CEL itself defines (a type name such as `string`).
+fn is_cel_name(name: &str) -> bool {
+    TYPE_NAMES.contains(&name)
+}
+
+/// The help for a name an expression reads that is neither a variable nor a CEL name: the
+/// closest known name when one is close, and the list of variables.
+pub fn unknown_name_help(name: &str) -> String {
+    let known = ROOT_VARIABLES.iter().chain(NAMESPACES).chain(TYPE_NAMES);
+    let closest = known
+        .map(|k| (strsim::damerau_levenshtein(name, k), k))
+        .filter(|(distance, k)| *distance <= 2 && *distance < k.len())
+        .min();
+    let variables = ROOT_VARIABLES.join(", ");
+    match closest {
+        Some((_, k)) => format!("did you mean `{k}`? expressions can read {variables}"),
+        None => format!("expressions can read {variables}"),
+    }
+}
 
 /// Where a field access starts: a root variable, or each item of a list reached by another access.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,7 +91,7 @@ pub(super) fn analyse(
 ) {
     match &expr.expr {
         Expr::Ident(name) => {
-            if !bound.contains(name) {
+            if !bound.contains(name) && !is_cel_name(name) {
                 out.free.push((name.clone(), expr.id));
             }
         }
@@ -94,8 +113,7 @@ pub(super) fn analyse(
                 // `lists.range(3)` names a function, not a variable `lists`.
                 Some(target)
                     if matches!(&target.expr, Expr::Ident(name)
-                        if FUNCTION_NAMESPACES.contains(&name.as_str()) && !bound.contains(name)) =>
-                    {}
+                        if NAMESPACES.contains(&name.as_str()) && !bound.contains(name)) => {}
                 Some(target) => analyse(target, bound, items, out),
                 None => {}
             }

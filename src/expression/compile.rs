@@ -8,6 +8,7 @@ use cel::common::ast::{EntryExpr, Expr};
 use cel::{Env, IdedExpr, Program};
 
 use super::analysis::{analyse, Access, Analysis};
+use super::ext;
 use super::functions::add_functions;
 
 /// The longest expression compiled, in characters. With it, no chain of operators, field reads or
@@ -38,9 +39,7 @@ impl Runtime {
     /// Builds the environment.
     pub fn new() -> Self {
         let mut env = Env::stdlib();
-        // The extension libraries only add names; a conflict would be a bug in the cel crate.
-        let _ = env.add_extension(cel::extensions::strings);
-        let _ = env.add_extension(cel::extensions::lists);
+        ext::register(&mut env);
         add_functions(&mut env);
         Runtime {
             env: Arc::new(env),

@@ -4,20 +4,25 @@
 //! - `compile`: the environment, the program cache and the limits on an expression's size;
 //! - `analysis`: which names and fields an expression reads;
 //! - `scope`: what is bound per document and per match, and evaluation;
+//! - `ext`: the CEL libraries beyond the standard one (math, sets, `cel.bind`, Kubernetes...);
 //! - `functions`: bcpcheck's own functions (`date`, `period`, `groupBy`...);
+//! - `interchange`: values in the JSON form of `cel.expr.Value`, for conformance tests;
 //! - `shared`: plan data as reference-counted CEL values.
 
 mod analysis;
 mod compile;
+mod ext;
 mod functions;
+mod interchange;
 mod scope;
 mod shared;
 
-pub use analysis::{Access, Root, ROOT_VARIABLES};
+pub use analysis::{unknown_name_help, Access, Root, ROOT_VARIABLES};
 pub use compile::{
     line_column, CompileError, Compiled, Runtime, MAX_EXPRESSION_CHARS, MAX_EXPRESSION_DEPTH,
 };
 pub use functions::{parse_date, parse_period};
 pub use scope::{
-    Data, DataNode, DocumentBindings, DocumentScope, EvalError, FileFacts, MatchScope, Variables,
+    Bindings, Data, DataNode, DocumentBindings, DocumentScope, EvalError, FileFacts, MatchScope,
+    Variables,
 };

@@ -14,6 +14,7 @@ use chrono::{DateTime, FixedOffset};
 
 use super::compile::{Compiled, Runtime};
 use super::functions::{file_exists, text_of};
+use super::interchange;
 use super::shared::{self, Owned};
 use crate::document::{Node, Segment};
 
@@ -98,6 +99,7 @@ struct Names<'a> {
     file: &'a (dyn Val + 'static),
     now: &'a (dyn Val + 'static),
     variables: &'a (dyn Val + 'static),
+    extra: &'a [(String, Owned)],
 }
 
 impl VariableResolver for Names<'_> {
@@ -109,7 +111,13 @@ impl VariableResolver for Names<'_> {
             "file" => self.file,
             "now" => self.now,
             "variables" => self.variables,
-            _ => return None,
+            other => {
+                return self
+                    .extra
+                    .iter()
+                    .find(|(name, _)| name == other)
+                    .map(|(_, value)| CowVal::Borrowed(&**value))
+            }
         };
         Some(CowVal::Borrowed(value))
     }
@@ -129,6 +137,22 @@ pub struct MatchScope<'s> {
     /// Borrowed from the variables shared by every match until the match binds its own.
     variables: Cow<'s, CelMap<'static>>,
     failed: Cow<'s, HashMap<String, EvalError>>,
+    /// Names bound besides the policy ones (see [`Bindings`]).
+    extra: &'s [(String, Owned)],
+}
+
+/// Names bound besides `self`, `doc`, `file`, `now`, `params` and `variables`: the bindings of a
+/// CEL conformance test. Policies never bind them.
+#[derive(Debug, Default)]
+pub struct Bindings(Vec<(String, Owned)>);
+
+impl Bindings {
+    /// Binds `name` to a value written in the JSON form of `cel.expr.Value` (`{"int64Value": "1"}`).
+    pub fn insert_json(&mut self, name: &str, value: &serde_json::Value) -> Result<(), String> {
+        self.0
+            .push((name.to_string(), interchange::from_json(value)?));
+        Ok(())
+    }
 }
 
 impl Runtime {
@@ -170,6 +194,7 @@ impl<'d> DocumentScope<'d> {
             this: this.0,
             variables: Cow::Borrowed(&shared.values),
             failed: Cow::Borrowed(&shared.failed),
+            extra: &[],
         }
     }
 
@@ -209,7 +234,7 @@ impl<'d> DocumentScope<'d> {
     }
 }
 
-impl MatchScope<'_> {
+impl<'s> MatchScope<'s> {
     /// Evaluates `expr` and binds its value as `variables.NAME` for what follows. As with
     /// Kubernetes' lazy variables, a failure is kept and reported only by an expression that reads it.
     pub fn bind_variable(&mut self, name: &str, expr: &Compiled) {
@@ -255,6 +280,7 @@ impl MatchScope<'_> {
             file: &*self.document.file,
             now: &*self.document.now,
             variables: &*self.variables,
+            extra: self.extra,
         };
         let mut context = Context::with_env(self.document.env.clone());
         if expr.uses_file_exists {
@@ -279,6 +305,22 @@ impl MatchScope<'_> {
                 other => other,
             }),
         }
+    }
+
+    /// This scope with `bindings` readable as well.
+    pub fn with_bindings(self, bindings: &'s Bindings) -> Self {
+        MatchScope {
+            extra: &bindings.0,
+            ..self
+        }
+    }
+
+    /// Evaluates an expression to the JSON form of `cel.expr.Value`, as the CEL conformance
+    /// tests write results.
+    pub fn eval_json(&self, expr: &Compiled) -> Result<serde_json::Value, EvalError> {
+        self.run(expr, |value| {
+            interchange::to_json(value).map_err(EvalError::Failed)
+        })?
     }
 
     /// Evaluates an expression that must give a bool (`when`, `rule`).
