@@ -183,4 +183,27 @@ mod tests {
         let primary = c.reads.iter().find(|a| a.fields == ["primary"]).unwrap();
         assert!(matches!(&primary.root, Root::ItemOf(range) if range.fields == ["roles"]));
     }
+
+    #[test]
+    fn type_names_and_namespaces_are_not_free_names() {
+        let rt = Runtime::new();
+        let c = rt
+            .compile("type(self.id) == string && math.greatest(1, 2) == 2 && optional.none().orValue(x) == 1")
+            .unwrap();
+        let names: Vec<&str> = c.free.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["self", "x"]);
+    }
+
+    #[test]
+    fn unknown_names_get_the_closest_known_one() {
+        assert!(unknown_name_help("sefl").starts_with("did you mean `self`?"));
+        assert!(unknown_name_help("Doc").starts_with("did you mean `doc`?"));
+        assert!(unknown_name_help("mathh").starts_with("did you mean `math`?"));
+        assert_eq!(
+            unknown_name_help("zzzzzz"),
+            "expressions can read self, doc, file, now, params, variables"
+        );
+        // One letter is not close to a two-letter name.
+        assert!(!unknown_name_help("q").contains("did you mean"));
+    }
 }

@@ -22,6 +22,8 @@ pub use compile::{
     line_column, CompileError, Compiled, Runtime, MAX_EXPRESSION_CHARS, MAX_EXPRESSION_DEPTH,
 };
 pub use functions::{parse_date, parse_period};
+#[cfg(test)]
+pub(crate) use scope::eval_constant;
 pub use scope::{
     Bindings, Data, DataNode, DocumentBindings, DocumentScope, EvalError, FileFacts, MatchScope,
     Variables,

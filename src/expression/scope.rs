@@ -387,3 +387,25 @@ impl From<ExecutionError> for EvalError {
         }
     }
 }
+
+/// Evaluates an expression that reads no plan data to a bool: for the unit tests of the libraries.
+#[cfg(test)]
+pub(crate) fn eval_constant(runtime: &Runtime, expr: &Compiled) -> Result<bool, EvalError> {
+    let data = Data::from_node(&Node::record(crate::document::Span::new(0, 0), Vec::new()));
+    let scope = runtime.document_scope(DocumentBindings {
+        doc: &data,
+        file: FileFacts {
+            path: String::new(),
+            name: String::new(),
+            ext: String::new(),
+            kind: String::new(),
+        },
+        now: chrono::DateTime::UNIX_EPOCH.fixed_offset(),
+        params: &data,
+        plan_dir: PathBuf::new(),
+        root_dir: PathBuf::new(),
+    });
+    let none = Variables::default();
+    let result = scope.enter(DataNode(scope.root()), &none).eval_bool(expr);
+    result
+}

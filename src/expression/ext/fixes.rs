@@ -61,3 +61,32 @@ fn get_milliseconds<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>,
         format!("no overload for {}", value.get_type().name()),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::expression::Runtime;
+
+    #[test]
+    fn get_milliseconds_gives_the_milliseconds_part() {
+        let rt = Runtime::new();
+        for (expr, want) in [
+            ("duration('123.321456789s').getMilliseconds() == 321", true),
+            ("duration('-1.5s').getMilliseconds() == -500", true),
+            (
+                "timestamp('2023-05-28T00:00:42.123Z').getMilliseconds() == 123",
+                true,
+            ),
+            (
+                "timestamp('2023-05-28T00:00:42.123Z').getMilliseconds('UTC') == 123",
+                true,
+            ),
+        ] {
+            let compiled = rt.compile(expr).unwrap();
+            assert_eq!(
+                crate::expression::eval_constant(&rt, &compiled),
+                Ok(want),
+                "{expr}"
+            );
+        }
+    }
+}
