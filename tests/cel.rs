@@ -91,6 +91,7 @@ fn type_names_and_library_namespaces_pass_the_load_check() {
         "optional.none().orValue(1) == 1 && math.abs(-1) == 1 && strings.quote('a') == '\"a\"'",
         "base64.decode('b2s=') == b'ok' && lists.range(2) == [0, 1] && sets.equivalent([1], [1, 1])",
         "cel.bind(n, 2, n * n == 4) && cel.block([1, cel.index(0) + 1], cel.index(1) == 2)",
+        "has(doc.metadata.`owner`) && {'content-type': 1}.`content-type` == 1",
         "{'a': 1}.transformMapEntry(k, v, {v: k}) == {1: 'a'} && [1, 2].exists(i, v, i == 1 && v == 2)",
     ] {
         assert_eq!(load_error(rule), "", "{rule}");

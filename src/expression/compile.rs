@@ -5,11 +5,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use cel::common::ast::{EntryExpr, Expr};
-use cel::{Env, IdedExpr, Program};
+use cel::{Env, IdedExpr};
 
 use super::analysis::{analyse, Access, Analysis};
 use super::ext;
 use super::functions::add_functions;
+use super::quoted;
 
 /// The longest expression compiled, in characters. With it, no chain of operators, field reads or
 /// calls is long enough to exhaust the stack of the recursive CEL parser.
@@ -75,22 +76,28 @@ impl Runtime {
                 message: format!("the expression is longer than {MAX_EXPRESSION_CHARS} characters"),
             });
         }
-        let program = self.env.compile(text).map_err(|errors| {
-            let first = errors.errors.first();
-            let message = first.map_or_else(|| "invalid expression".to_string(), |e| e.msg.clone());
-            CompileError {
-                line: first.map_or(1, |e| e.pos.0.max(1) as usize),
-                column: first.map_or(1, |e| e.pos.1.max(0) as usize + 1),
-                message: if message.contains("Recursion limit of") {
-                    "brackets, calls or conditionals nest deeper than 96 levels".to_string()
-                } else {
-                    message
-                },
-            }
-        })?;
-        let info = program.source_info();
+        let (parsed, quoted) = quoted::replace(text);
+        let (mut expression, info) =
+            self.env
+                .parser()
+                .parse_with_source_info(&parsed)
+                .map_err(|errors| {
+                    let first = errors.errors.first();
+                    let message =
+                        first.map_or_else(|| "invalid expression".to_string(), |e| e.msg.clone());
+                    CompileError {
+                        line: first.map_or(1, |e| e.pos.0.max(1) as usize),
+                        column: first.map_or(1, |e| e.pos.1.max(0) as usize + 1),
+                        message: if message.contains("Recursion limit of") {
+                            "brackets, calls or conditionals nest deeper than 96 levels".to_string()
+                        } else {
+                            message
+                        },
+                    }
+                })?;
+        quoted::restore(&mut expression, &quoted);
         let char_at = |id: u64| info.offset_for(id).map_or(0, |(start, _)| start as usize);
-        match shape(program.expression()) {
+        match shape(&expression) {
             Shape::Fine => {}
             Shape::TooDeep(id) => {
                 let (line, column) = line_column(text, char_at(id));
@@ -112,12 +119,7 @@ impl Runtime {
             }
         }
         let mut analysis = Analysis::default();
-        analyse(
-            program.expression(),
-            &mut Vec::new(),
-            &HashMap::new(),
-            &mut analysis,
-        );
+        analyse(&expression, &mut Vec::new(), &HashMap::new(), &mut analysis);
         let free = analysis
             .free
             .iter()
@@ -128,10 +130,10 @@ impl Runtime {
             .iter()
             .map(|(name, id)| (name.clone(), char_at(*id)))
             .collect();
-        let uses_file_exists = program.references().has_function("fileExists");
+        let uses_file_exists = expression.references().has_function("fileExists");
         Ok(Compiled {
             uses_file_exists,
-            program,
+            expression,
             text: text.to_string(),
             free,
             variables,
@@ -153,7 +155,8 @@ pub struct CompileError {
 
 /// A compiled expression with what it reads, shared by every thread of a run.
 pub struct Compiled {
-    pub(super) program: Program,
+    /// The syntax tree, macros expanded.
+    pub(super) expression: IdedExpr,
     /// The source text.
     pub text: String,
     /// Names read but not bound inside the expression, with their character offset.

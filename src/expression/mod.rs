@@ -3,6 +3,7 @@
 //!
 //! - `compile`: the environment, the program cache and the limits on an expression's size;
 //! - `analysis`: which names and fields an expression reads;
+//! - `quoted`: backtick-quoted field names, which the crate's parser lacks;
 //! - `scope`: what is bound per document and per match, and evaluation;
 //! - `ext`: the CEL libraries beyond the standard one (math, sets, `cel.bind`, Kubernetes...);
 //! - `functions`: bcpcheck's own functions (`date`, `period`, `groupBy`...);
@@ -14,6 +15,7 @@ mod compile;
 mod ext;
 mod functions;
 mod interchange;
+mod quoted;
 mod scope;
 mod shared;
 

@@ -291,7 +291,7 @@ impl<'s> MatchScope<'s> {
             });
         }
         context.set_variable_resolver(&names);
-        let result = cel::Value::resolve_val(expr.program.expression(), &context);
+        let result = cel::Value::resolve_val(&expr.expression, &context);
         match result {
             Ok(value) => Ok(read(&*value)),
             Err(err) => Err(match EvalError::from(err) {
