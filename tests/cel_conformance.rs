@@ -215,3 +215,77 @@ fn cel_spec_simple_tests() {
     );
     assert!(percent >= 95.0, "conformance fell below 95%: {percent:.1}%");
 }
+
+#[test]
+fn results_compare_as_cel_values_not_as_json_text() {
+    use serde_json::json;
+    assert!(same(
+        &json!({"doubleValue": "NaN"}),
+        &json!({"doubleValue": "NaN"})
+    ));
+    assert!(same(
+        &json!({"doubleValue": 1}),
+        &json!({"doubleValue": 1.0})
+    ));
+    assert!(same(&json!({"int64Value": "5"}), &json!({"int64Value": 5})));
+    assert!(!same(
+        &json!({"int64Value": "5"}),
+        &json!({"uint64Value": "5"})
+    ));
+    let entry = |k: &str, v: i64| json!({"key": {"stringValue": k}, "value": {"int64Value": v.to_string()}});
+    assert!(same(
+        &json!({"mapValue": {"entries": [entry("a", 1), entry("b", 2)]}}),
+        &json!({"mapValue": {"entries": [entry("b", 2), entry("a", 1)]}}),
+    ));
+    assert!(!same(
+        &json!({"listValue": {"values": [{"int64Value": "1"}]}}),
+        &json!({"listValue": {"values": []}}),
+    ));
+}
+
+#[test]
+fn a_run_compares_the_expected_value_or_error() {
+    let runtime = Runtime::new();
+    let data = Data::from_node(&Node::record(Span::new(0, 0), Vec::new()));
+    let test =
+        |expr: &str, value: Json, error: bool| json_test(expr, value, error, serde_json::json!({}));
+    assert_eq!(
+        run(
+            &runtime,
+            &data,
+            &test("1 + 1", serde_json::json!({"int64Value": "2"}), false)
+        ),
+        Ok(())
+    );
+    assert!(run(
+        &runtime,
+        &data,
+        &test("1 + 1", serde_json::json!({"int64Value": "3"}), false)
+    )
+    .is_err());
+    assert_eq!(
+        run(&runtime, &data, &test("1 / 0", Json::Null, true)),
+        Ok(())
+    );
+    assert!(run(&runtime, &data, &test("1", Json::Null, true)).is_err());
+    // A test binding reads like a policy variable; an unbound name is refused as at policy load.
+    let bound = json_test(
+        "x + 1",
+        serde_json::json!({"int64Value": "2"}),
+        false,
+        serde_json::json!({"x": {"int64Value": "1"}}),
+    );
+    assert_eq!(run(&runtime, &data, &bound), Ok(()));
+    let unbound = run(
+        &runtime,
+        &data,
+        &test("y", serde_json::json!({"boolValue": true}), false),
+    );
+    assert_eq!(unbound, Err("unknown variable `y`".into()));
+    // Every listed failure has a reason (checked when the list is read).
+    assert!(!known_failures().is_empty());
+}
+
+fn json_test(expr: &str, value: Json, error: bool, bindings: Json) -> Json {
+    serde_json::json!({"suite": "t", "name": "t", "expr": expr, "value": value, "error": error, "bindings": bindings})
+}
