@@ -52,10 +52,7 @@ impl Checker<'_> {
                     Span::new(at, at + name.len()),
                     format!("unknown variable `{name}`"),
                     "not defined",
-                    Some(format!(
-                        "expressions can read {}",
-                        ROOT_VARIABLES.join(", ")
-                    )),
+                    Some(crate::expression::unknown_name_help(name)),
                 ));
             }
         }

@@ -2,6 +2,8 @@
 //! hostile inputs. Shared helpers live in `support`.
 
 mod authoring;
+mod cel;
+mod cel_conformance;
 mod cli;
 mod hostile;
 mod policies;
