@@ -3,7 +3,12 @@
 //!
 //! Case-insensitive, whole words: TBD, TBC, TODO, FIXME, XXX; `<...>` or `[...]` holding "insert",
 //! "add" or "placeholder"; "lorem ipsum"; "sample text"; template headings such as "Heading 2";
-//! a word repeated back to back as filler ("stuff stuff").
+//! a word repeated back to back as filler ("stuff stuff"); the instructions that public templates
+//! leave behind: "Replace this paragraph with ...", "Enter the system name here", "Insert ... here",
+//! Word content controls ("Click or tap here to enter text.", "Choose an item."), and template fields
+//! such as `[Company Name]`, `<System Name>` or `[Date]` (a bracketed name, company, organisation,
+//! system, date, phone, title, address, e-mail, department or location; Markdown link text such as
+//! `[system inventory](inventory.md)` is not a field).
 
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -19,13 +24,19 @@ use super::tree::{Node, Span, Value};
 #[allow(clippy::expect_used)]
 static VOCABULARY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?ix)
+        r#"(?ix)
         (?-u:\b)(?:TBD|TBC|TODO|FIXME|XXX)(?-u:\b)
         | <[^<>\n]*(?-u:\b)(?:insert|add|placeholder)(?-u:\b)[^<>\n]*>
         | \[[^\[\]\n]*(?-u:\b)(?:insert|add|placeholder)(?-u:\b)[^\[\]\n]*\]
         | (?-u:\b)lorem\s+ipsum(?-u:\b)
         | (?-u:\b)sample\s+text(?-u:\b)
-        | (?-u:\b)heading\s+[1-6](?-u:\b)",
+        | (?-u:\b)heading\s+[1-6](?-u:\b)
+        | (?-u:\b)replace\s+this\s+(?:paragraph|text|section|sentence|table|line|page)(?-u:\b)
+        | (?-u:\b)click\s+(?:or\s+tap\s+)?(?:here\s+)?to\s+enter(?-u:\b)
+        | (?-u:\b)choose\s+an\s+item(?-u:\b)
+        | (?-u:\b)(?:enter|insert)\s+(?:[a-z'-]+\s+){0,5}here(?-u:\b)
+        | \[[^\[\]\n]{0,60}(?-u:\b)(?:name|company|organi[sz]ation|system|date|phone|title|address|e-?mail|department|location)(?-u:\b)[^\[\]\n]{0,60}\]
+        | <[^<>\n=/"]{0,60}(?-u:\b)(?:name|company|organi[sz]ation|system|date|phone|title|address|e-?mail|department|location)(?-u:\b)[^<>\n=/"]{0,60}>"#,
     )
     .expect("the placeholder vocabulary is a valid regex")
 });
@@ -33,7 +44,11 @@ static VOCABULARY: LazyLock<Regex> = LazyLock::new(|| {
 /// Byte ranges of every placeholder in `text`, in order.
 pub fn find(text: &str) -> Vec<Range<usize>> {
     let mut found: Vec<Range<usize>> = if VOCABULARY.is_match(text) {
-        VOCABULARY.find_iter(text).map(|m| m.range()).collect()
+        VOCABULARY
+            .find_iter(text)
+            .map(|m| m.range())
+            .filter(|r| !is_link_text(text, r))
+            .collect()
     } else {
         Vec::new()
     };
@@ -44,6 +59,13 @@ pub fn find(text: &str) -> Vec<Range<usize>> {
     }
     found.sort_by_key(|r| r.start);
     found
+}
+
+/// True for `[...]` followed by `(`, `[` or `:`: the text of a Markdown link or link definition,
+/// not a template field.
+fn is_link_text(text: &str, range: &Range<usize>) -> bool {
+    text.as_bytes().get(range.start) == Some(&b'[')
+        && matches!(text.as_bytes().get(range.end), Some(b'(' | b'[' | b':'))
 }
 
 /// A word of three or more letters written twice in a row, separated only by spaces or tabs.
@@ -207,6 +229,17 @@ mod tests {
             "Heading 2",
             "stuff stuff",
             "FIXME",
+            "Replace this paragraph with the purpose of the plan.",
+            "[Company Name]",
+            "[Organization Name] Business Continuity Plan",
+            "<System Name>",
+            "Date: [Date]",
+            "Enter the system name here",
+            "Insert the vendor phone number here.",
+            "Click here to enter text.",
+            "Click or tap here to enter text.",
+            "Click or tap to enter a date.",
+            "Choose an item.",
         ] {
             assert!(contains(filler), "{filler}");
         }
@@ -218,6 +251,14 @@ mod tests {
             "<b>bold</b>",
             "Heading north",
             "a a",
+            "See the [system inventory](inventory.md).",
+            "The [contact list][1] and [date format]: https://example.com",
+            "<abbr title=\"maximum tolerable downtime\">MTD</abbr>",
+            "<https://example.com/company/name>",
+            "Enter the incident in the crisis log",
+            "Replace the failed disk and enter it in the asset register",
+            "The company name stays Contoso Payments",
+            "Choose an alternate site",
         ] {
             assert!(!contains(prose), "{prose}");
         }

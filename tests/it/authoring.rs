@@ -330,6 +330,26 @@ fn wrong_types_enums_ids_dates_and_durations_are_refused() {
         ),
         ("/backups/0/offsite", json!("yes"), "boolean as text"),
         ("/kind", json!("ExerciseReport"), "another kind"),
+        (
+            "/metadata/impact_level",
+            json!("medium"),
+            "impact level outside FIPS 199's low, moderate, high",
+        ),
+        (
+            "/dependencies/1/hosting",
+            json!("outsourced"),
+            "hosting outside the enum",
+        ),
+        (
+            "/dependencies/0/type",
+            json!("cloud-saas"),
+            "a self-hosted dependency typed as a cloud service",
+        ),
+        (
+            "/alternate_sites/0/purpose/0",
+            json!("backup"),
+            "alternate-site purpose outside the enum",
+        ),
     ];
     assert!(errors(&validator, &example).is_empty());
     for (pointer, value, what) in cases {
