@@ -60,6 +60,7 @@ pub fn settings(args: &CheckArgs, config: &Config, cwd: &Path) -> Result<Setting
         inputs,
         plan_globs: (config.plans.clone(), config_dir),
         only_plans: args.only_plans,
+        strict: args.strict,
         packs,
         policy_paths,
         params: config.params.clone(),
@@ -147,6 +148,7 @@ fn write_reports(
         color: use_color(args.color, to_terminal),
         width: 100,
         quiet: args.quiet,
+        verbose: args.verbose,
     };
     if let Some(table) = render::timings(report, TIMINGS_SHOWN) {
         eprint!("{table}");

@@ -15,6 +15,35 @@ pub struct Candidate {
     pub path: PathBuf,
     /// How it is shown: relative to the working directory where possible, with `/`.
     pub name: String,
+    /// Named as a file by an argument, not found by walking a directory or matching a glob: a
+    /// file that is not a plan is then reported rather than skipped.
+    pub explicit: bool,
+}
+
+/// What one argument asked to search, and which files it gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    /// The argument as written.
+    pub arg: String,
+    /// A file, a directory or a glob.
+    pub kind: InputKind,
+    /// Where the search ran (the directory walked), as shown.
+    pub searched: String,
+    /// Files seen while searching, before the extension or glob filter.
+    pub seen: usize,
+    /// The names of the files it gave (a file found by several arguments is listed by each).
+    pub files: Vec<String>,
+}
+
+/// How an argument names files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// One file.
+    File,
+    /// A directory, walked for `.yaml`, `.yml`, `.md` and `.markdown` files.
+    Directory,
+    /// A glob pattern.
+    Glob,
 }
 
 /// The files found, and the arguments that named nothing readable.
@@ -24,6 +53,8 @@ pub struct Discovery {
     pub files: Vec<Candidate>,
     /// Arguments that do not exist.
     pub errors: Vec<LoadError>,
+    /// Per readable argument, what it searched and gave.
+    pub inputs: Vec<Input>,
 }
 
 /// True when `arg` is a glob pattern rather than a path.
@@ -42,31 +73,49 @@ pub fn glob_set(patterns: &[String]) -> Result<GlobSet, globset::Error> {
 
 /// Finds the files named by `args` (files, directories or globs, relative to `base`), shown relative to `cwd`.
 pub fn discover(args: &[String], base: &Path, cwd: &Path) -> Discovery {
-    let mut found: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut found: BTreeMap<String, (PathBuf, bool)> = BTreeMap::new();
     let mut errors = Vec::new();
+    let mut inputs = Vec::new();
     for arg in args {
         let path = base.join(arg);
+        let mut input = Input {
+            arg: arg.clone(),
+            kind: InputKind::File,
+            searched: display(&path, cwd),
+            seen: 0,
+            files: Vec::new(),
+        };
         if !is_glob(arg) || path.exists() {
             match std::fs::symlink_metadata(&path) {
-                Ok(meta) if meta.is_dir() => walk(&path, base, cwd, None, &mut found),
-                Ok(_) => {
-                    found.insert(display(&path, cwd), path);
+                Ok(meta) if meta.is_dir() => {
+                    input.kind = InputKind::Directory;
+                    walk(&path, base, cwd, None, &mut found, &mut input);
                 }
-                Err(e) => errors.push(LoadError::Read {
-                    file: arg.clone(),
-                    reason: e.to_string(),
-                }),
+                Ok(_) => {
+                    let name = display(&path, cwd);
+                    input.seen = 1;
+                    input.files.push(name.clone());
+                    found.insert(name, (path, true));
+                }
+                Err(e) => {
+                    errors.push(LoadError::Read {
+                        file: arg.clone(),
+                        reason: e.to_string(),
+                    });
+                    continue;
+                }
             }
+            inputs.push(input);
             continue;
         }
         match glob_set(std::slice::from_ref(arg)) {
-            Ok(set) => walk(
-                &base.join(literal_prefix(arg)),
-                base,
-                cwd,
-                Some(&set),
-                &mut found,
-            ),
+            Ok(set) => {
+                let start = base.join(literal_prefix(arg));
+                input.kind = InputKind::Glob;
+                input.searched = display(&start, cwd);
+                walk(&start, base, cwd, Some(&set), &mut found, &mut input);
+                inputs.push(input);
+            }
             Err(e) => errors.push(LoadError::Read {
                 file: arg.clone(),
                 reason: format!("invalid glob pattern: {e}"),
@@ -76,9 +125,14 @@ pub fn discover(args: &[String], base: &Path, cwd: &Path) -> Discovery {
     Discovery {
         files: found
             .into_iter()
-            .map(|(name, path)| Candidate { path, name })
+            .map(|(name, (path, explicit))| Candidate {
+                path,
+                name,
+                explicit,
+            })
             .collect(),
         errors,
+        inputs,
     }
 }
 
@@ -100,7 +154,8 @@ fn walk(
     base: &Path,
     cwd: &Path,
     filter: Option<&GlobSet>,
-    found: &mut BTreeMap<String, PathBuf>,
+    found: &mut BTreeMap<String, (PathBuf, bool)>,
+    input: &mut Input,
 ) {
     let walker = WalkBuilder::new(dir).require_git(false).build();
     for entry in walker.flatten() {
@@ -112,12 +167,15 @@ fn walk(
         }
         let path = entry.into_path();
         let name = display(&path, cwd);
+        input.seen += 1;
         let wanted = match filter {
             Some(set) => set.is_match(relative(&path, base)),
             None => Format::of(&path).is_some(),
         };
         if wanted {
-            found.insert(name, path);
+            input.files.push(name.clone());
+            // A file also named on its own stays explicit.
+            found.entry(name).or_insert((path, false));
         }
     }
 }

@@ -343,6 +343,16 @@ impl LoadError {
         }))
     }
 
+    /// True for a file that does not parse and has neither an `apiVersion: bcp/v1` line nor a
+    /// `kind:` line naming a known kind: most likely not a plan at all (a Helm template, a CI
+    /// file), so discovery may skip it.
+    pub fn is_foreign(&self) -> bool {
+        match self {
+            LoadError::Spanned(e) => !looks_like_plan(&e.src.inner().0.text),
+            _ => false,
+        }
+    }
+
     /// The file the error is about.
     pub fn file(&self) -> &str {
         match self {
@@ -531,6 +541,20 @@ fn too_many_placeholders(source: &Arc<SourceFile>, span: Span) -> LoadError {
         "the limit is reached in this value",
         "replace the filler with the plan's content",
     )
+}
+
+/// True when `text` holds an `apiVersion: bcp/v1` line or a `kind:` line naming a known kind,
+/// quoted or not: the mark of a bcpcheck document even when it does not parse.
+pub fn looks_like_plan(text: &str) -> bool {
+    let value_of = |line: &str, key: &str| -> Option<String> {
+        let line = line.trim_start_matches([' ', '\t', '-']);
+        let rest = line.strip_prefix(key)?.trim_start().strip_prefix(':')?;
+        Some(rest.trim().trim_matches(['"', '\'']).to_string())
+    };
+    text.lines().any(|line| {
+        value_of(line, "apiVersion").is_some_and(|v| v.starts_with(API_VERSION))
+            || value_of(line, "kind").is_some_and(|v| KNOWN_KINDS.contains(&v.as_str()))
+    })
 }
 
 /// The kind of a bcpcheck document, or why the document is not one.

@@ -155,6 +155,22 @@ pub fn render(report: &Report, style: Style) -> String {
         }
         out.push('\n');
     }
+    if style.verbose {
+        let skipped: Vec<_> = report.skipped_files().collect();
+        if !skipped.is_empty() {
+            out.push_str("skipped:\n");
+            for file in skipped {
+                let why = if file.skipped.is_empty() {
+                    "no document in it".to_string()
+                } else {
+                    file.skipped.join("; ")
+                };
+                out.push_str(&strip_controls(&format!("  {}: {why}", file.name)));
+                out.push('\n');
+            }
+            out.push('\n');
+        }
+    }
     if !style.quiet {
         out.push_str(&summary(report));
         out.push('\n');
@@ -178,6 +194,13 @@ pub fn summary(report: &Report) -> String {
         plural(report.policy_set.policies.len(), "policy", "policies"),
         report.elapsed.as_millis(),
     );
+    let skipped = report.skipped_files().count();
+    if skipped > 0 {
+        line.push_str(&format!(
+            "; {} skipped (not plans; --verbose lists them)",
+            plural(skipped, "file", "files"),
+        ));
+    }
     let (waived, baselined) = (report.waived(), report.baselined());
     if waived > 0 || baselined > 0 {
         line.push_str(&format!("; {waived} waived, {baselined} baselined"));

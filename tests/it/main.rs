@@ -7,3 +7,4 @@ mod hostile;
 mod policies;
 mod reports;
 mod support;
+mod verdicts;

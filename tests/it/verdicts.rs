@@ -1,0 +1,233 @@
+//! Trustworthy verdicts (issue 12): a run that checked nothing does not pass, files that are not
+//! plans do not fail the run, config and exceptions are validated, labels state the problem, and
+//! file checks resolve against the plan's own repository.
+
+use std::path::Path;
+
+use super::support::{bcpcheck_in, root};
+
+const AS_OF: &str = "2026-11-28";
+
+/// A repository (a `.git` directory) holding the test policies and the passing test plan.
+fn repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    let core = root().join("tests/fixtures/core");
+    std::fs::copy(core.join("policies.yaml"), dir.path().join("policies.yaml")).unwrap();
+    std::fs::create_dir(dir.path().join("plans")).unwrap();
+    std::fs::copy(
+        core.join("passing.yaml"),
+        dir.path().join("plans/passing.yaml"),
+    )
+    .unwrap();
+    dir
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// Runs `bcpcheck check --as-of AS_OF ARGS` in `dir`.
+fn check(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let mut all = vec!["check", "--as-of", AS_OF];
+    all.extend_from_slice(args);
+    bcpcheck_in(dir, &all)
+}
+
+// Item 4: a run that checked nothing does not pass.
+
+#[test]
+fn an_empty_directory_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, _) = check(dir.path(), &[]);
+    assert_eq!(code, 2, "{stdout}");
+    assert!(
+        stdout.contains("no plan in `.`: `.` holds no file"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_glob_that_matches_nothing_says_what_was_searched() {
+    let dir = repo();
+    let (code, stdout, _) = check(dir.path(), &["plan/**/*.yaml"]);
+    assert_eq!(code, 2, "{stdout}");
+    assert!(
+        stdout.contains("`plan/**/*.yaml` matched no file: `plan` does not exist"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = check(dir.path(), &["plans/**/*.json"]);
+    assert_eq!(code, 2, "{stdout}");
+    assert!(
+        stdout.contains("searched 1 file in `plans`, none matches the pattern"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_config_plans_glob_that_matches_nothing_is_an_error() {
+    let dir = repo();
+    write(dir.path(), "bcpcheck.yaml", "plans: ['plan/*.yaml']\n");
+    let (code, stdout, _) = check(
+        dir.path(),
+        &["--no-default-packs", "--policy", "policies.yaml"],
+    );
+    assert_eq!(code, 2, "{stdout}");
+    assert!(stdout.contains("`plan/*.yaml` matched no file"), "{stdout}");
+}
+
+#[test]
+fn a_file_named_explicitly_that_is_not_a_plan_is_reported() {
+    let dir = repo();
+    write(
+        dir.path(),
+        ".github/workflows/ci.yml",
+        "on: push\njobs: {}\n",
+    );
+    let (code, stdout, _) = check(dir.path(), &[".github/workflows/ci.yml"]);
+    assert_eq!(code, 2, "{stdout}");
+    assert!(
+        stdout.contains("`.github/workflows/ci.yml` was not checked: no `apiVersion: bcp/v1`"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_markdown_file_without_kind_says_how_to_declare_it_a_plan() {
+    let dir = repo();
+    write(
+        dir.path(),
+        "plan.md",
+        "# Payments continuity plan\n\nSome prose.\n",
+    );
+    let (code, stdout, _) = check(dir.path(), &["plan.md"]);
+    assert_eq!(code, 2, "{stdout}");
+    let flat = stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("To declare a Markdown file a plan"),
+        "{stdout}"
+    );
+    assert!(flat.contains("`kind: ContinuityPlan`"), "{stdout}");
+}
+
+#[test]
+fn a_run_without_policies_is_an_error() {
+    let dir = repo();
+    let (code, _, stderr) = check(dir.path(), &["--no-default-packs", "plans"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no policy to check against"), "{stderr}");
+    write(dir.path(), "bcpcheck.yaml", "packs: []\n");
+    let (code, _, stderr) = check(dir.path(), &["plans"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no policy to check against"), "{stderr}");
+}
+
+#[test]
+fn the_summary_counts_skipped_files_and_verbose_lists_them() {
+    let dir = repo();
+    write(dir.path(), "plans/notes.md", "# Notes\n");
+    let args = ["--no-default-packs", "--policy", "policies.yaml", "plans"];
+    let (code, stdout, _) = check(dir.path(), &args);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("1 file skipped (not plans; --verbose lists them)"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("plans/notes.md:"), "{stdout}");
+    let mut verbose = args.to_vec();
+    verbose.push("--verbose");
+    let (code, stdout, _) = check(dir.path(), &verbose);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("skipped:\n  plans/notes.md: no `apiVersion: bcp/v1` and `kind:`"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn only_plans_passes_when_no_staged_file_is_a_plan() {
+    let dir = repo();
+    write(dir.path(), "README.md", "# Readme\n");
+    write(
+        dir.path(),
+        "chart/deployment.yaml",
+        "name: {{ .Release.Name }}\n",
+    );
+    let args = ["--only-plans", "README.md", "chart/deployment.yaml"];
+    let (code, stdout, _) = check(dir.path(), &args);
+    assert_eq!(code, 0, "{stdout}");
+    write(dir.path(), "bcpcheck.yaml", "plans: ['plans/**/*.yaml']\n");
+    let (code, stdout, _) = check(dir.path(), &args);
+    assert_eq!(code, 0, "{stdout}");
+}
+
+// Item 5: files that are not plans do not fail the run.
+
+#[test]
+fn a_template_found_by_discovery_is_skipped_with_a_note() {
+    let dir = repo();
+    write(
+        dir.path(),
+        "chart/templates/deployment.yaml",
+        "name: {{ .Release.Name }}\n",
+    );
+    let args = [
+        "--no-default-packs",
+        "--policy",
+        "policies.yaml",
+        "--verbose",
+    ];
+    let (code, stdout, _) = check(dir.path(), &args);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains(
+            "chart/templates/deployment.yaml: does not parse and has no `apiVersion: bcp/v1` line"
+        ),
+        "{stdout}"
+    );
+    // --strict reports it.
+    let mut strict = args.to_vec();
+    strict.push("--strict");
+    let (code, stdout, _) = check(dir.path(), &strict);
+    assert_eq!(code, 2, "{stdout}");
+    assert!(stdout.contains("bcpcheck::document::yaml"), "{stdout}");
+}
+
+#[test]
+fn a_broken_file_is_an_error_when_named_matched_by_plans_or_marked_as_a_plan() {
+    let dir = repo();
+    let policy = ["--no-default-packs", "--policy", "policies.yaml"];
+    write(
+        dir.path(),
+        "chart/deployment.yaml",
+        "name: {{ .Release.Name }}\n",
+    );
+    // Named explicitly.
+    let mut named = policy.to_vec();
+    named.push("chart/deployment.yaml");
+    let (code, stdout, _) = check(dir.path(), &named);
+    assert_eq!(code, 2, "{stdout}");
+    assert!(stdout.contains("bcpcheck::document::yaml"), "{stdout}");
+    // Matched by the config's `plans`.
+    write(
+        dir.path(),
+        "bcpcheck.yaml",
+        "plans: ['plans/**', 'chart/*.yaml']\n",
+    );
+    let (code, stdout, _) = check(dir.path(), &policy);
+    assert_eq!(code, 2, "{stdout}");
+    assert!(stdout.contains("bcpcheck::document::yaml"), "{stdout}");
+    // A broken plan (it says `apiVersion: bcp/v1`) found by a walk.
+    std::fs::remove_file(dir.path().join("bcpcheck.yaml")).unwrap();
+    std::fs::remove_file(dir.path().join("chart/deployment.yaml")).unwrap();
+    write(
+        dir.path(),
+        "plans/broken.yaml",
+        "apiVersion: bcp/v1\nkind: ContinuityPlan\nmetadata: {id: [\n",
+    );
+    let (code, stdout, _) = check(dir.path(), &policy);
+    assert_eq!(code, 2, "{stdout}");
+    assert!(stdout.contains("plans/broken.yaml"), "{stdout}");
+}
