@@ -75,6 +75,13 @@ pub fn prepare(settings: &Settings) -> Result<Prepared, RunError> {
     let now: DateTime<FixedOffset> = parse_date(&settings.as_of.format("%Y-%m-%d").to_string())
         .ok_or_else(|| RunError::Usage("invalid --as-of".into()))?;
     let (policy_set, runtime, params) = compile_policies(settings)?;
+    if let (Some(overrides), Some(source)) = (&settings.params, &settings.config_source) {
+        let defaults = policy::params(None);
+        let errors = super::params::check(overrides, &defaults, &policy_set.policies, source);
+        if !errors.is_empty() {
+            return Err(RunError::Config(errors));
+        }
+    }
     if policy_set.policies.is_empty() && policy_set.errors.is_empty() {
         return Err(RunError::Usage(no_policy(settings)));
     }

@@ -32,6 +32,8 @@ pub struct Settings {
     pub policy_paths: Vec<PathBuf>,
     /// Parameter overrides from the config.
     pub params: Option<document::Node>,
+    /// The config file's text, for errors at its parameters.
+    pub config_source: Option<std::sync::Arc<document::SourceFile>>,
     /// Evaluation date.
     pub as_of: NaiveDate,
     /// Largest plan file accepted, in bytes.

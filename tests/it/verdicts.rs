@@ -29,6 +29,11 @@ fn write(dir: &Path, name: &str, text: &str) {
     std::fs::write(path, text).unwrap();
 }
 
+/// `text` with miette's line wrapping undone (a wrap after a hyphen joins without a space).
+fn flat(text: &str) -> String {
+    text.replace("-\n  │ ", "-").replace("\n  │ ", " ")
+}
+
 /// Runs `bcpcheck check --as-of AS_OF ARGS` in `dir`.
 fn check(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let mut all = vec!["check", "--as-of", AS_OF];
@@ -230,4 +235,131 @@ fn a_broken_file_is_an_error_when_named_matched_by_plans_or_marked_as_a_plan() {
     let (code, stdout, _) = check(dir.path(), &policy);
     assert_eq!(code, 2, "{stdout}");
     assert!(stdout.contains("plans/broken.yaml"), "{stdout}");
+}
+
+// Item 7: configuration and exceptions are validated.
+
+/// Runs the test policies on the passing plan with `config` as bcpcheck.yaml.
+fn with_config(config: &str) -> (i32, String, String) {
+    let dir = repo();
+    write(dir.path(), "bcpcheck.yaml", config);
+    check(
+        dir.path(),
+        &["--no-default-packs", "--policy", "policies.yaml", "plans"],
+    )
+}
+
+#[test]
+fn an_unknown_parameter_is_an_error_at_its_line_with_did_you_mean() {
+    let (code, _, stderr) = with_config("failOn: error\nparams:\n  criticalTeir: 1\n");
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("unknown parameter `criticalTeir`; did you mean `criticalTier`?"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("[bcpcheck.yaml:3:3]"), "{stderr}");
+}
+
+#[test]
+fn a_parameter_a_policy_reads_is_known() {
+    let dir = repo();
+    write(
+        dir.path(),
+        "team.yaml",
+        "- id: TEAM-001\n  title: t\n  severity: error\n  rule: size(doc.processes) <= params.maxProcesses\n",
+    );
+    write(dir.path(), "bcpcheck.yaml", "params:\n  maxProcesses: 3\n");
+    let args = ["--no-default-packs", "--policy", "team.yaml", "plans"];
+    let (code, stdout, stderr) = check(dir.path(), &args);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+}
+
+#[test]
+fn a_parameter_of_the_wrong_type_is_an_error_at_its_value() {
+    let (code, _, stderr) =
+        with_config("params:\n  criticalTier: \"one\"\n  reviewCycle: 1 year\n");
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("parameter `criticalTier` must be a whole number, not the text `one`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("[bcpcheck.yaml:2:17]"), "{stderr}");
+    assert!(
+        stderr.contains("parameter `reviewCycle` must be a duration"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("evaluation failed"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_pack_in_the_config_is_an_error_at_its_line() {
+    let dir = repo();
+    write(dir.path(), "bcpcheck.yaml", "packs: [core, clod]\n");
+    let (code, stdout, stderr) = check(dir.path(), &["plans"]);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("unknown pack `clod`; did you mean `cloud`?"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("[bcpcheck.yaml:1:15]"), "{stderr}");
+    assert!(stdout.is_empty(), "the run stops at the config: {stdout}");
+}
+
+#[test]
+fn the_config_help_lists_each_field_once() {
+    let (code, _, stderr) = with_config("packs: [core]\nplanz: x\n");
+    assert_eq!(code, 2);
+    assert_eq!(stderr.matches("packs").count(), 2, "{stderr}");
+}
+
+#[test]
+fn an_exception_for_an_unknown_policy_is_a_notice_with_did_you_mean() {
+    let dir = repo();
+    write(
+        dir.path(),
+        "exceptions.yaml",
+        "exceptions:\n  - policy: TEST-RTO-01\n    files: ['plans/*.yaml']\n    justification: j\n    owner: o\n    approvedBy: a\n    expires: 2027-01-01\n",
+    );
+    let args = [
+        "--no-default-packs",
+        "--policy",
+        "policies.yaml",
+        "--exceptions",
+        "exceptions.yaml",
+        "plans",
+    ];
+    let (code, stdout, _) = check(dir.path(), &args);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        flat(&stdout).contains(
+            "exceptions.yaml:2: no policy of this run has the id `TEST-RTO-01`; did you mean `TEST-RTO-001`?"
+        ),
+        "{stdout}"
+    );
+    let mut failing = args.to_vec();
+    failing.extend(["--fail-on", "warning"]);
+    assert_eq!(check(dir.path(), &failing).0, 1);
+}
+
+#[test]
+fn an_inline_ignore_for_an_unknown_policy_is_a_notice_with_did_you_mean() {
+    let dir = repo();
+    let plan = std::fs::read_to_string(dir.path().join("plans/passing.yaml")).unwrap();
+    let plan = plan.replacen(
+        "processes:\n",
+        "processes:\n  # bcpcheck: ignore[TEST-RTO-01] manual fallback only\n",
+        1,
+    );
+    write(dir.path(), "plans/passing.yaml", &plan);
+    let (code, stdout, _) = check(
+        dir.path(),
+        &["--no-default-packs", "--policy", "policies.yaml", "plans"],
+    );
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        flat(&stdout).contains(
+            "plans/passing.yaml:8: no policy of this run has the id `TEST-RTO-01`; did you mean `TEST-RTO-001`?"
+        ),
+        "{stdout}"
+    );
 }
