@@ -105,25 +105,23 @@ fn type_mismatch(value: &Node, default: &Node) -> Option<String> {
         (Value::Float(_), _) => "a number".to_string(),
         (Value::Bool(_), Value::Bool(_)) => return None,
         (Value::Bool(_), _) => "true or false".to_string(),
-        (Value::Str(d), Value::Str(v)) => {
-            if parse_period(d).is_some() && parse_period(v).is_none() {
-                "a duration such as `30d`, `12h` or `2w`".to_string()
-            } else {
-                return None;
-            }
+        (Value::Str(d), Value::Str(v))
+            if parse_period(d).is_some() && parse_period(v).is_none() =>
+        {
+            "a duration such as `30d`, `12h` or `2w`".to_string()
         }
+        (Value::Str(_), Value::Str(_)) => return None,
         (Value::Str(d), _) if parse_period(d).is_some() => {
             "a duration such as `30d`, `12h` or `2w`".to_string()
         }
         (Value::Str(_), _) => "text".to_string(),
-        (Value::Seq(d), Value::Seq(items)) => {
-            let text_items = d.iter().all(|i| matches!(i.value, Value::Str(_)));
-            if text_items && items.iter().any(|i| !matches!(i.value, Value::Str(_))) {
-                "a list of text".to_string()
-            } else {
-                return None;
-            }
+        (Value::Seq(d), Value::Seq(items))
+            if d.iter().all(|i| matches!(i.value, Value::Str(_)))
+                && items.iter().any(|i| !matches!(i.value, Value::Str(_))) =>
+        {
+            "a list of text".to_string()
         }
+        (Value::Seq(_), Value::Seq(_)) => return None,
         (Value::Seq(_), _) => "a list".to_string(),
         (Value::Map(_), Value::Map(_)) => return None,
         (Value::Map(_), _) => "a mapping".to_string(),
