@@ -67,10 +67,10 @@ impl Diagnostic for FindingDiagnostic<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let f = self.finding;
+        // The label says where to act, never the policy's title: titles state the passing
+        // condition ("Plan contains no placeholder text"), the opposite of what is wrong here.
         let text = if !f.missing.0.is_empty() {
             format!("add `{}` here", f.missing)
-        } else if f.message != self.policy.title {
-            self.policy.title.clone()
         } else {
             "here".to_string()
         };
@@ -93,11 +93,18 @@ fn finding_diagnostic<'a>(
         }
         help.push_str(&format!("references: {}", policy.references.join("; ")));
     }
+    // A policy without `message` reports its title, which states the passing condition: say it
+    // is not met.
+    let message = if finding.message == policy.title {
+        format!("not met: {}", finding.message)
+    } else {
+        finding.message.clone()
+    };
     FindingDiagnostic {
         finding,
         policy,
         source: document::named(source),
-        message: strip_controls(&finding.message),
+        message: strip_controls(&message),
         help: (!help.is_empty()).then_some(help),
     }
 }

@@ -363,3 +363,62 @@ fn an_inline_ignore_for_an_unknown_policy_is_a_notice_with_did_you_mean() {
         "{stdout}"
     );
 }
+
+// Item 8: labels state the problem.
+
+#[test]
+fn labels_never_state_the_passing_condition() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    assert_eq!(bcpcheck_in(dir.path(), &["init"]).0, 0);
+    let (_, list, _) = bcpcheck_in(dir.path(), &["policies", "list", "--format", "json"]);
+    let policies: serde_json::Value = serde_json::from_str(&list).unwrap();
+    let titles: Vec<&str> = policies
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["title"].as_str().unwrap())
+        .collect();
+    let (code, stdout, _) = check(dir.path(), &["--pack", "core", "plan.yaml"]);
+    assert_eq!(code, 1, "{stdout}");
+    let labels: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.split_once("╰── ").map(|(_, label)| label.trim()))
+        .collect();
+    assert!(!labels.is_empty(), "{stdout}");
+    for label in &labels {
+        assert!(
+            label.starts_with("add `") || *label == "here",
+            "label {label:?} does not say where to act:\n{stdout}"
+        );
+        assert!(!titles.contains(label), "label {label:?} is a policy title");
+    }
+    assert!(
+        !stdout.contains("Plan contains no placeholder text"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("Next review date is not in the past"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_policy_without_message_says_its_title_is_not_met() {
+    let dir = repo();
+    write(
+        dir.path(),
+        "team.yaml",
+        "- id: TEAM-001\n  title: Every process has an owner\n  severity: error\n  select: processes[*]\n  rule: has(self.owner)\n",
+    );
+    let (code, stdout, _) = check(
+        dir.path(),
+        &["--no-default-packs", "--policy", "team.yaml", "plans"],
+    );
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("× not met: Every process has an owner"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("╰── add `owner` here"), "{stdout}");
+}
