@@ -215,6 +215,68 @@ fn join<'a>(components: impl Iterator<Item = Component<'a>>) -> String {
         .unwrap_or(text)
 }
 
+/// The repository that holds each plan, against which `fileExists()` and link checks resolve and
+/// fingerprints are written: the plan's nearest enclosing git root, else the config's directory
+/// or the run's root when they hold the plan, else the plan's own directory. Looked up once per
+/// directory.
+#[derive(Debug)]
+pub struct Roots {
+    /// The run's root (the working directory's repository).
+    fallback: PathBuf,
+    /// The config's directory, when there is a config.
+    config_dir: Option<PathBuf>,
+    /// False for one fixed root for every plan (policy fixtures).
+    per_plan: bool,
+    cache: std::sync::Mutex<std::collections::HashMap<PathBuf, PathBuf>>,
+}
+
+impl Roots {
+    /// The same root for every plan.
+    pub fn fixed(root: PathBuf) -> Self {
+        Roots {
+            fallback: root,
+            config_dir: None,
+            per_plan: false,
+            cache: Default::default(),
+        }
+    }
+
+    /// Each plan's own repository, with `fallback` and `config_dir` for plans outside any.
+    pub fn per_plan(fallback: PathBuf, config_dir: Option<PathBuf>) -> Self {
+        Roots {
+            per_plan: true,
+            config_dir,
+            ..Roots::fixed(fallback)
+        }
+    }
+
+    /// The root of the repository holding `file`.
+    pub fn root_of(&self, file: &Path) -> PathBuf {
+        let dir = file.parent().unwrap_or(Path::new(""));
+        if !self.per_plan {
+            return self.fallback.clone();
+        }
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(root) = cache.get(dir) {
+            return root.clone();
+        }
+        let root = dir
+            .ancestors()
+            .find(|d| !d.as_os_str().is_empty() && d.join(".git").exists())
+            .map(Path::to_path_buf)
+            .or_else(|| {
+                self.config_dir
+                    .iter()
+                    .chain([&self.fallback])
+                    .find(|r| dir.starts_with(r))
+                    .cloned()
+            })
+            .unwrap_or_else(|| dir.to_path_buf());
+        cache.insert(dir.to_path_buf(), root.clone());
+        root
+    }
+}
+
 /// The repository root: the nearest ancestor of `dir` holding `.git`, else `dir`.
 pub fn repository_root(dir: &Path) -> PathBuf {
     dir.ancestors()

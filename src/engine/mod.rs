@@ -17,6 +17,7 @@ use chrono::{DateTime, FixedOffset};
 use miette::{Diagnostic, SourceSpan};
 use thiserror::Error;
 
+use crate::document::discover::Roots;
 use crate::document::{self, Document, LogicalPath, Segment};
 use crate::expression::{
     Data, DataNode, DocumentBindings, DocumentScope, EvalError, FileFacts, MatchScope, Runtime,
@@ -100,7 +101,8 @@ pub struct Engine {
     ids: Vec<Arc<str>>,
     params: Data,
     now: DateTime<FixedOffset>,
-    root_dir: PathBuf,
+    /// Per plan, the repository its file checks resolve against.
+    roots: Roots,
     /// Policies switched off for the rest of the run, after exceeding the evaluation budget.
     disabled: Vec<AtomicBool>,
     /// Per policy, nanoseconds spent evaluating it, when asked for (`--timings`).
@@ -124,8 +126,15 @@ impl Engine {
             policies,
             params: Data::from_node(params),
             now,
-            root_dir,
+            roots: Roots::fixed(root_dir),
         }
+    }
+
+    /// Resolves file checks and fingerprints against each plan's own repository (see [`Roots`])
+    /// instead of the one root given to [`Engine::new`].
+    pub fn with_roots(mut self, roots: Roots) -> Self {
+        self.roots = roots;
+        self
     }
 
     /// Records the time spent in each policy, for [`Engine::time_spent`].
@@ -189,6 +198,7 @@ impl Engine {
     /// it evaluates so that the watchdog can see an evaluation that overruns its budget.
     pub fn check(&self, doc: &Document, index: usize, meter: &Meter) -> DocumentResult {
         let data = Data::from_node(&doc.root);
+        let root_dir = self.roots.root_of(&doc.source.path);
         let path = Path::new(&doc.source.name);
         let scope = self.runtime.document_scope(DocumentBindings {
             doc: &data,
@@ -212,7 +222,7 @@ impl Engine {
                 .parent()
                 .map(Path::to_path_buf)
                 .unwrap_or_default(),
-            root_dir: self.root_dir.clone(),
+            root_dir: root_dir.clone(),
         });
         let mut result = DocumentResult::default();
         let file: Arc<str> = Arc::from(doc.source.name.as_str());
@@ -227,6 +237,7 @@ impl Engine {
                 let at = Position {
                     policy: i,
                     file: &file,
+                    root_dir: &root_dir,
                     document: index,
                     meter,
                 };
@@ -396,7 +407,7 @@ impl Engine {
                 file: at.file,
                 doc,
                 match_path,
-                root_dir: &self.root_dir,
+                root_dir: at.root_dir,
             };
             match verdict {
                 Verdict::NotApplicable => {}
@@ -508,6 +519,8 @@ fn select<'d>(policy: &Policy, doc: &Document, scope: &'d DocumentScope<'_>) -> 
 struct Position<'m> {
     policy: usize,
     file: &'m Arc<str>,
+    /// The repository of the plan: fingerprints are relative to it.
+    root_dir: &'m Path,
     document: usize,
     meter: &'m Meter,
 }

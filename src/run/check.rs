@@ -9,7 +9,7 @@ use chrono::{DateTime, FixedOffset};
 
 use super::settings::{RunError, Settings};
 use crate::baseline::Baseline;
-use crate::document::discover::{self, Candidate, Input, InputKind};
+use crate::document::discover::{self, Candidate, Input, InputKind, Roots};
 use crate::document::{self, Format, LoadError, LoadOptions, API_VERSION, KNOWN_KINDS};
 use crate::engine::budget::{Budget, Limit};
 use crate::engine::{pool, Engine};
@@ -110,13 +110,21 @@ pub fn prepare(settings: &Settings) -> Result<Prepared, RunError> {
             discovery.files.retain(|c| load.is_configured_plan(&c.path));
         }
     }
+    // `fileExists()` and links resolve against the repository holding each plan, so a plan of
+    // another repository checks the same from anywhere.
+    let config_dir = settings
+        .config_source
+        .as_ref()
+        .and_then(|s| s.path.parent());
+    let roots = Roots::per_plan(settings.root.clone(), config_dir.map(Path::to_path_buf));
     let mut engine = Engine::new(
         &runtime,
         policy_set.policies.clone(),
         &params,
         now,
         settings.root.clone(),
-    );
+    )
+    .with_roots(roots);
     if settings.timings {
         engine.record_time();
     }

@@ -422,3 +422,62 @@ fn a_policy_without_message_says_its_title_is_not_met() {
     );
     assert!(stdout.contains("╰── add `owner` here"), "{stdout}");
 }
+
+// Item 9: locations across repositories.
+
+#[test]
+fn links_resolve_against_the_repository_that_holds_the_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let (here, other) = (dir.path().join("here"), dir.path().join("other-repo"));
+    for repo in [&here, &other] {
+        std::fs::create_dir_all(repo.join(".git")).unwrap();
+    }
+    std::fs::copy(
+        root().join("policies/core/BCP-DOC-002.yaml"),
+        here.join("links.yaml"),
+    )
+    .unwrap();
+    write(&other, "docs/runbook.md", "# Runbook\n");
+    write(
+        &other,
+        "plans/x.md",
+        "---\napiVersion: bcp/v1\nkind: ContinuityPlan\n---\n# Plan\n\nSee the [runbook](../docs/runbook.md) and the [missing one](../docs/gone.md).\n",
+    );
+    let args = [
+        "--no-default-packs",
+        "--policy",
+        "links.yaml",
+        "--format",
+        "json",
+        "../other-repo/plans/x.md",
+    ];
+    let (code, stdout, stderr) = check(&here, &args);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let messages: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(messages, ["link target ../docs/gone.md does not exist"]);
+
+    // The same finding, the same fingerprint, run from inside the other repository.
+    let policy = here.join("links.yaml");
+    let (_, inside, _) = check(
+        &other,
+        &[
+            "--no-default-packs",
+            "--policy",
+            policy.to_str().unwrap(),
+            "--format",
+            "json",
+            "plans/x.md",
+        ],
+    );
+    let inside: serde_json::Value = serde_json::from_str(&inside).unwrap();
+    assert_eq!(
+        inside["findings"][0]["fingerprint"],
+        report["findings"][0]["fingerprint"]
+    );
+}
