@@ -337,4 +337,71 @@ mod tests {
         let missing = discover(&["nope.yaml".to_string()], root, root);
         assert_eq!(missing.errors.len(), 1);
     }
+
+    #[test]
+    fn each_plan_resolves_against_its_own_repository() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for d in ["a/.git", "a/plans/sub", "b/plans", "c/plans"] {
+            std::fs::create_dir_all(root.join(d)).unwrap();
+        }
+        let roots = Roots::per_plan(root.join("b"), Some(root.join("c")));
+        assert_eq!(
+            roots.root_of(&root.join("a/plans/sub/x.md")),
+            root.join("a")
+        );
+        // Cached per directory: the same answer again.
+        assert_eq!(
+            roots.root_of(&root.join("a/plans/sub/y.md")),
+            root.join("a")
+        );
+        assert_eq!(roots.root_of(&root.join("b/plans/x.md")), root.join("b"));
+        assert_eq!(roots.root_of(&root.join("c/plans/x.md")), root.join("c"));
+        assert_eq!(
+            roots.root_of(&root.join("d/plans/x.md")),
+            root.join("d/plans")
+        );
+        let fixed = Roots::fixed(root.join("b"));
+        assert_eq!(fixed.root_of(&root.join("a/plans/x.md")), root.join("b"));
+    }
+
+    #[test]
+    fn inputs_record_what_they_searched_and_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("plans")).unwrap();
+        std::fs::write(root.join("plans/a.yaml"), "x: 1\n").unwrap();
+        std::fs::write(root.join("plans/notes.txt"), "x\n").unwrap();
+        let args: Vec<String> = ["plans", "plans/a.yaml", "plan/*.yaml", "plans/*.json"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let found = discover(&args, root, root);
+        let summary: Vec<(InputKind, &str, usize, usize)> = found
+            .inputs
+            .iter()
+            .map(|i| (i.kind, i.searched.as_str(), i.seen, i.files.len()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (InputKind::Directory, "plans", 2, 1),
+                (InputKind::File, "plans/a.yaml", 1, 1),
+                (InputKind::Glob, "plan", 0, 0),
+                (InputKind::Glob, "plans", 2, 0),
+            ]
+        );
+        // Named on its own, the file is explicit even though the walk found it first.
+        assert!(found.files[0].explicit);
+    }
+
+    #[test]
+    fn plans_are_recognised_by_their_api_version_or_kind_even_when_broken() {
+        use crate::document::looks_like_plan;
+        assert!(looks_like_plan("apiVersion: bcp/v1\nmetadata: {id: [\n"));
+        assert!(looks_like_plan("- apiVersion: \"bcp/v1\"\n"));
+        assert!(looks_like_plan("---\nkind: ContinuityPlan\ndeep: [[\n"));
+        assert!(!looks_like_plan("name: {{ .Release.Name }}\n"));
+        assert!(!looks_like_plan("apiVersion: apps/v1\nkind: Deployment\n"));
+    }
 }

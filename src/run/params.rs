@@ -158,3 +158,45 @@ fn shown(node: &Node) -> String {
         Value::Map(_) => "{...}".into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::yaml;
+
+    fn node(text: &str) -> Node {
+        yaml::parse_stream(text, 0).unwrap().remove(0)
+    }
+
+    #[test]
+    fn a_value_must_have_the_type_of_its_default() {
+        let cases = [
+            ("2", "1", None),
+            ("2", "one", Some("a whole number, not the text `one`")),
+            ("0.5", "1", None),
+            ("365d", "30d", None),
+            (
+                "365d",
+                "1 year",
+                Some("a duration such as `30d`, `12h` or `2w`, not the text `1 year`"),
+            ),
+            (
+                "365d",
+                "30",
+                Some("a duration such as `30d`, `12h` or `2w`, not the number 30"),
+            ),
+            ("[a, b]", "[c]", None),
+            ("[a, b]", "[1]", Some("a list of text, not a list")),
+            ("[a, b]", "a", Some("a list, not the text `a`")),
+            (
+                "true",
+                "yes please",
+                Some("true or false, not the text `yes please`"),
+            ),
+        ];
+        for (default, value, expected) in cases {
+            let got = type_mismatch(&node(value), &node(default));
+            assert_eq!(got.as_deref(), expected, "{value} for default {default}");
+        }
+    }
+}
