@@ -205,6 +205,12 @@ pub struct CheckArgs {
     /// Check only the given files that the config's `plans` globs match (for pre-commit, which passes every staged file).
     #[arg(long)]
     pub only_plans: bool,
+    /// Report every file found that does not parse, even one that does not look like a plan (no `apiVersion: bcp/v1`).
+    #[arg(long)]
+    pub strict: bool,
+    /// List the files skipped because they hold no plan, with why.
+    #[arg(long, short)]
+    pub verbose: bool,
     /// Largest plan file accepted, in bytes [default: 16 MiB].
     #[arg(long, value_name = "BYTES")]
     pub max_file_size: Option<u64>,

@@ -49,6 +49,8 @@ pub struct Config {
     pub policies: Vec<PathBuf>,
     /// Built-in packs to run (default: all).
     pub packs: Option<Vec<String>>,
+    /// Where each of `packs` is written, for errors at the name.
+    pub pack_spans: Vec<document::Span>,
     /// Parameter overrides.
     pub params: Option<Node>,
     /// Exceptions file.
@@ -61,12 +63,47 @@ pub struct Config {
     pub max_eval_ms: Option<u64>,
     /// Memory budget of a run, in bytes (0: none).
     pub max_memory: Option<u64>,
+    /// The file's text, for errors found after loading (unknown packs and parameters).
+    pub source: Option<Arc<SourceFile>>,
 }
 
 impl Config {
     /// The directory the config's relative paths are resolved against.
     pub fn dir(&self) -> Option<&Path> {
         self.file.as_deref().and_then(Path::parent)
+    }
+
+    /// An error at `span` of the config file (found after loading: an unknown pack or parameter);
+    /// without a config file, an error without a location.
+    pub fn error_at(
+        &self,
+        span: document::Span,
+        message: String,
+        help: Option<String>,
+    ) -> ConfigError {
+        match &self.source {
+            Some(source) => invalid_at(source, span, message, help),
+            None => ConfigError::Read {
+                file: "the config".into(),
+                reason: message,
+            },
+        }
+    }
+}
+
+/// An error at `span` of the config file `source`.
+pub fn invalid_at(
+    source: &Arc<SourceFile>,
+    span: document::Span,
+    message: String,
+    help: Option<String>,
+) -> ConfigError {
+    ConfigError::Invalid {
+        file: source.name.clone(),
+        message,
+        src: document::named(source),
+        at: document::to_source_span(span),
+        help,
     }
 }
 
@@ -148,10 +185,12 @@ pub fn load(path: &Path, shown: &str) -> Result<Config, Vec<ConfigError>> {
         .into_iter()
         .map(|(p, _)| dir.join(p))
         .collect();
-    let packs = r
-        .node("packs")
-        .is_some()
-        .then(|| r.strings("packs").into_iter().map(|(p, _)| p).collect());
+    // Whether `packs:` is written at all (`packs: []` runs no pack) is read from the mapping, so
+    // that the reader lists `packs` once among the known fields.
+    let has_packs = root.as_map().is_some_and(|m| m.get("packs").is_some());
+    let (packs, pack_spans): (Vec<String>, Vec<document::Span>) =
+        r.strings("packs").into_iter().unzip();
+    let packs = has_packs.then_some(packs);
     let params = r.mapping("params").cloned();
     let exceptions = r.string("exceptions").map(|(p, _)| dir.join(p));
     let fail_on = r.string("failOn").and_then(|(text, node)| {
@@ -196,5 +235,7 @@ pub fn load(path: &Path, shown: &str) -> Result<Config, Vec<ConfigError>> {
         max_file_size,
         max_eval_ms,
         max_memory,
+        pack_spans,
+        source: Some(source.clone()),
     })
 }

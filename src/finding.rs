@@ -129,10 +129,11 @@ pub struct Waiver {
     pub expires: Option<NaiveDate>,
 }
 
-/// The fingerprint of a finding: policy id, file and logical path.
-pub fn fingerprint(policy: &str, file: &str, target: &LogicalPath) -> String {
+/// The fingerprint of a finding: policy id, file and the stable identity of what it is about
+/// (its logical path; see [`crate::document::Document::stable_id`]).
+pub fn fingerprint(policy: &str, file: &str, identity: &str) -> String {
     let mut hasher = Sha256::new();
-    for part in [policy, file, &target.to_string()] {
+    for part in [policy, file, identity] {
         hasher.update(part.as_bytes());
         hasher.update([0]);
     }

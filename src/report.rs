@@ -6,6 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDate;
+use miette::Diagnostic;
+use thiserror::Error;
 
 use crate::baseline::{self, Baseline, BaselineError};
 use crate::config::FailOn;
@@ -45,6 +47,21 @@ pub struct FileReport {
     pub directives: Directives,
 }
 
+/// A path or glob, on the command line or in the config, that gave no plan to check: a run that
+/// checked nothing must not pass.
+#[derive(Debug, Error, Diagnostic)]
+#[error("{message}")]
+#[diagnostic(code(bcpcheck::run::no_plan))]
+pub struct NoPlan {
+    /// The argument or pattern as written.
+    pub input: String,
+    /// What was searched and why nothing matched.
+    pub message: String,
+    /// How to make it match.
+    #[help]
+    pub help: String,
+}
+
 /// Everything a renderer needs.
 pub struct Report {
     /// Per file, sorted by name.
@@ -53,6 +70,8 @@ pub struct Report {
     pub policy_set: PolicySet,
     /// Arguments that named nothing readable.
     pub discovery_errors: Vec<LoadError>,
+    /// Arguments that gave no plan.
+    pub input_errors: Vec<NoPlan>,
     /// The evaluation date.
     pub as_of: NaiveDate,
     /// Wall time of the run.
@@ -122,6 +141,13 @@ impl Report {
         self.files.iter().filter(|f| f.documents > 0).count()
     }
 
+    /// Files read but not checked (no plan document in them), with why.
+    pub fn skipped_files(&self) -> impl Iterator<Item = &FileReport> {
+        self.files
+            .iter()
+            .filter(|f| f.documents == 0 && f.load_error.is_none() && f.budget.is_empty())
+    }
+
     /// True when an input, a policy or an evaluation failed (exit code 2).
     pub fn has_errors(&self) -> bool {
         !self.diagnostics().is_empty()
@@ -164,6 +190,7 @@ impl Report {
         let mut out: Vec<&dyn miette::Diagnostic> = Vec::new();
         out.extend(as_diagnostics(&self.policy_set.errors));
         out.extend(as_diagnostics(&self.discovery_errors));
+        out.extend(as_diagnostics(&self.input_errors));
         out.extend(as_diagnostics(&self.exceptions.errors));
         out.extend(as_diagnostics(&self.baseline_errors));
         out

@@ -26,6 +26,9 @@ pub fn settings(args: &CheckArgs, config: &Config, cwd: &Path) -> Result<Setting
         Some(text) => run::parse_as_of(text)?,
         None => chrono::Utc::now().date_naive(),
     };
+    if args.packs.is_empty() {
+        check_config_packs(config)?;
+    }
     let packs = sources::choose_packs(&args.packs, config.packs.as_deref())?;
     let packs = if args.no_default_packs {
         Vec::new()
@@ -60,9 +63,11 @@ pub fn settings(args: &CheckArgs, config: &Config, cwd: &Path) -> Result<Setting
         inputs,
         plan_globs: (config.plans.clone(), config_dir),
         only_plans: args.only_plans,
+        strict: args.strict,
         packs,
         policy_paths,
         params: config.params.clone(),
+        config_source: config.source.clone(),
         as_of,
         max_file_size: args
             .max_file_size
@@ -81,6 +86,31 @@ pub fn settings(args: &CheckArgs, config: &Config, cwd: &Path) -> Result<Setting
         keep_sources: args.format == Format::Human
             || args.reports.iter().any(|r| r.format == Format::Human),
     })
+}
+
+/// Every name under the config's `packs:` is a built-in pack: an unknown one is an error at its
+/// line, with "did you mean".
+fn check_config_packs(config: &Config) -> Result<(), RunError> {
+    let Some(packs) = &config.packs else {
+        return Ok(());
+    };
+    let errors: Vec<_> = packs
+        .iter()
+        .zip(&config.pack_spans)
+        .filter_map(|(name, span)| {
+            let unknown = sources::check_packs(std::slice::from_ref(name)).err()?;
+            Some(config.error_at(
+                *span,
+                format!("unknown pack `{}`{}", unknown.name, unknown.hint),
+                Some(format!("built-in packs: {}", unknown.known)),
+            ))
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(RunError::Config(errors))
+    }
 }
 
 /// Runs `bcpcheck check`.
@@ -147,6 +177,7 @@ fn write_reports(
         color: use_color(args.color, to_terminal),
         width: 100,
         quiet: args.quiet,
+        verbose: args.verbose,
     };
     if let Some(table) = render::timings(report, TIMINGS_SHOWN) {
         eprint!("{table}");

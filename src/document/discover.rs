@@ -15,6 +15,35 @@ pub struct Candidate {
     pub path: PathBuf,
     /// How it is shown: relative to the working directory where possible, with `/`.
     pub name: String,
+    /// Named as a file by an argument, not found by walking a directory or matching a glob: a
+    /// file that is not a plan is then reported rather than skipped.
+    pub explicit: bool,
+}
+
+/// What one argument asked to search, and which files it gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    /// The argument as written.
+    pub arg: String,
+    /// A file, a directory or a glob.
+    pub kind: InputKind,
+    /// Where the search ran (the directory walked), as shown.
+    pub searched: String,
+    /// Files seen while searching, before the extension or glob filter.
+    pub seen: usize,
+    /// The names of the files it gave (a file found by several arguments is listed by each).
+    pub files: Vec<String>,
+}
+
+/// How an argument names files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// One file.
+    File,
+    /// A directory, walked for `.yaml`, `.yml`, `.md` and `.markdown` files.
+    Directory,
+    /// A glob pattern.
+    Glob,
 }
 
 /// The files found, and the arguments that named nothing readable.
@@ -24,6 +53,8 @@ pub struct Discovery {
     pub files: Vec<Candidate>,
     /// Arguments that do not exist.
     pub errors: Vec<LoadError>,
+    /// Per readable argument, what it searched and gave.
+    pub inputs: Vec<Input>,
 }
 
 /// True when `arg` is a glob pattern rather than a path.
@@ -42,31 +73,49 @@ pub fn glob_set(patterns: &[String]) -> Result<GlobSet, globset::Error> {
 
 /// Finds the files named by `args` (files, directories or globs, relative to `base`), shown relative to `cwd`.
 pub fn discover(args: &[String], base: &Path, cwd: &Path) -> Discovery {
-    let mut found: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut found: BTreeMap<String, (PathBuf, bool)> = BTreeMap::new();
     let mut errors = Vec::new();
+    let mut inputs = Vec::new();
     for arg in args {
         let path = base.join(arg);
+        let mut input = Input {
+            arg: arg.clone(),
+            kind: InputKind::File,
+            searched: display(&path, cwd),
+            seen: 0,
+            files: Vec::new(),
+        };
         if !is_glob(arg) || path.exists() {
             match std::fs::symlink_metadata(&path) {
-                Ok(meta) if meta.is_dir() => walk(&path, base, cwd, None, &mut found),
-                Ok(_) => {
-                    found.insert(display(&path, cwd), path);
+                Ok(meta) if meta.is_dir() => {
+                    input.kind = InputKind::Directory;
+                    walk(&path, base, cwd, None, &mut found, &mut input);
                 }
-                Err(e) => errors.push(LoadError::Read {
-                    file: arg.clone(),
-                    reason: e.to_string(),
-                }),
+                Ok(_) => {
+                    let name = display(&path, cwd);
+                    input.seen = 1;
+                    input.files.push(name.clone());
+                    found.insert(name, (path, true));
+                }
+                Err(e) => {
+                    errors.push(LoadError::Read {
+                        file: arg.clone(),
+                        reason: e.to_string(),
+                    });
+                    continue;
+                }
             }
+            inputs.push(input);
             continue;
         }
         match glob_set(std::slice::from_ref(arg)) {
-            Ok(set) => walk(
-                &base.join(literal_prefix(arg)),
-                base,
-                cwd,
-                Some(&set),
-                &mut found,
-            ),
+            Ok(set) => {
+                let start = base.join(literal_prefix(arg));
+                input.kind = InputKind::Glob;
+                input.searched = display(&start, cwd);
+                walk(&start, base, cwd, Some(&set), &mut found, &mut input);
+                inputs.push(input);
+            }
             Err(e) => errors.push(LoadError::Read {
                 file: arg.clone(),
                 reason: format!("invalid glob pattern: {e}"),
@@ -76,9 +125,14 @@ pub fn discover(args: &[String], base: &Path, cwd: &Path) -> Discovery {
     Discovery {
         files: found
             .into_iter()
-            .map(|(name, path)| Candidate { path, name })
+            .map(|(name, (path, explicit))| Candidate {
+                path,
+                name,
+                explicit,
+            })
             .collect(),
         errors,
+        inputs,
     }
 }
 
@@ -100,7 +154,8 @@ fn walk(
     base: &Path,
     cwd: &Path,
     filter: Option<&GlobSet>,
-    found: &mut BTreeMap<String, PathBuf>,
+    found: &mut BTreeMap<String, (PathBuf, bool)>,
+    input: &mut Input,
 ) {
     let walker = WalkBuilder::new(dir).require_git(false).build();
     for entry in walker.flatten() {
@@ -112,12 +167,15 @@ fn walk(
         }
         let path = entry.into_path();
         let name = display(&path, cwd);
+        input.seen += 1;
         let wanted = match filter {
             Some(set) => set.is_match(relative(&path, base)),
             None => Format::of(&path).is_some(),
         };
         if wanted {
-            found.insert(name, path);
+            input.files.push(name.clone());
+            // A file also named on its own stays explicit.
+            found.entry(name).or_insert((path, false));
         }
     }
 }
@@ -155,6 +213,68 @@ fn join<'a>(components: impl Iterator<Item = Component<'a>>) -> String {
     text.strip_prefix("//")
         .map(|t| format!("/{t}"))
         .unwrap_or(text)
+}
+
+/// The repository that holds each plan, against which `fileExists()` and link checks resolve and
+/// fingerprints are written: the plan's nearest enclosing git root, else the config's directory
+/// or the run's root when they hold the plan, else the plan's own directory. Looked up once per
+/// directory.
+#[derive(Debug)]
+pub struct Roots {
+    /// The run's root (the working directory's repository).
+    fallback: PathBuf,
+    /// The config's directory, when there is a config.
+    config_dir: Option<PathBuf>,
+    /// False for one fixed root for every plan (policy fixtures).
+    per_plan: bool,
+    cache: std::sync::Mutex<std::collections::HashMap<PathBuf, PathBuf>>,
+}
+
+impl Roots {
+    /// The same root for every plan.
+    pub fn fixed(root: PathBuf) -> Self {
+        Roots {
+            fallback: root,
+            config_dir: None,
+            per_plan: false,
+            cache: Default::default(),
+        }
+    }
+
+    /// Each plan's own repository, with `fallback` and `config_dir` for plans outside any.
+    pub fn per_plan(fallback: PathBuf, config_dir: Option<PathBuf>) -> Self {
+        Roots {
+            per_plan: true,
+            config_dir,
+            ..Roots::fixed(fallback)
+        }
+    }
+
+    /// The root of the repository holding `file`.
+    pub fn root_of(&self, file: &Path) -> PathBuf {
+        let dir = file.parent().unwrap_or(Path::new(""));
+        if !self.per_plan {
+            return self.fallback.clone();
+        }
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(root) = cache.get(dir) {
+            return root.clone();
+        }
+        let root = dir
+            .ancestors()
+            .find(|d| !d.as_os_str().is_empty() && d.join(".git").exists())
+            .map(Path::to_path_buf)
+            .or_else(|| {
+                self.config_dir
+                    .iter()
+                    .chain([&self.fallback])
+                    .find(|r| dir.starts_with(r))
+                    .cloned()
+            })
+            .unwrap_or_else(|| dir.to_path_buf());
+        cache.insert(dir.to_path_buf(), root.clone());
+        root
+    }
 }
 
 /// The repository root: the nearest ancestor of `dir` holding `.git`, else `dir`.
@@ -216,5 +336,72 @@ mod tests {
         );
         let missing = discover(&["nope.yaml".to_string()], root, root);
         assert_eq!(missing.errors.len(), 1);
+    }
+
+    #[test]
+    fn each_plan_resolves_against_its_own_repository() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for d in ["a/.git", "a/plans/sub", "b/plans", "c/plans"] {
+            std::fs::create_dir_all(root.join(d)).unwrap();
+        }
+        let roots = Roots::per_plan(root.join("b"), Some(root.join("c")));
+        assert_eq!(
+            roots.root_of(&root.join("a/plans/sub/x.md")),
+            root.join("a")
+        );
+        // Cached per directory: the same answer again.
+        assert_eq!(
+            roots.root_of(&root.join("a/plans/sub/y.md")),
+            root.join("a")
+        );
+        assert_eq!(roots.root_of(&root.join("b/plans/x.md")), root.join("b"));
+        assert_eq!(roots.root_of(&root.join("c/plans/x.md")), root.join("c"));
+        assert_eq!(
+            roots.root_of(&root.join("d/plans/x.md")),
+            root.join("d/plans")
+        );
+        let fixed = Roots::fixed(root.join("b"));
+        assert_eq!(fixed.root_of(&root.join("a/plans/x.md")), root.join("b"));
+    }
+
+    #[test]
+    fn inputs_record_what_they_searched_and_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("plans")).unwrap();
+        std::fs::write(root.join("plans/a.yaml"), "x: 1\n").unwrap();
+        std::fs::write(root.join("plans/notes.txt"), "x\n").unwrap();
+        let args: Vec<String> = ["plans", "plans/a.yaml", "plan/*.yaml", "plans/*.json"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let found = discover(&args, root, root);
+        let summary: Vec<(InputKind, &str, usize, usize)> = found
+            .inputs
+            .iter()
+            .map(|i| (i.kind, i.searched.as_str(), i.seen, i.files.len()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (InputKind::Directory, "plans", 2, 1),
+                (InputKind::File, "plans/a.yaml", 1, 1),
+                (InputKind::Glob, "plan", 0, 0),
+                (InputKind::Glob, "plans", 2, 0),
+            ]
+        );
+        // Named on its own, the file is explicit even though the walk found it first.
+        assert!(found.files[0].explicit);
+    }
+
+    #[test]
+    fn plans_are_recognised_by_their_api_version_or_kind_even_when_broken() {
+        use crate::document::looks_like_plan;
+        assert!(looks_like_plan("apiVersion: bcp/v1\nmetadata: {id: [\n"));
+        assert!(looks_like_plan("- apiVersion: \"bcp/v1\"\n"));
+        assert!(looks_like_plan("---\nkind: ContinuityPlan\ndeep: [[\n"));
+        assert!(!looks_like_plan("name: {{ .Release.Name }}\n"));
+        assert!(!looks_like_plan("apiVersion: apps/v1\nkind: Deployment\n"));
     }
 }

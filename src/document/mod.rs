@@ -96,6 +96,66 @@ impl Document {
 }
 
 impl Document {
+    /// The identity of the node at `path` for fingerprints: its logical path, except for the
+    /// placeholder records bcpcheck adds (`body.placeholders[i]`), whose index shifts when filler
+    /// is added above them. A record is named by the value holding it (`metadata.title`) or, in a
+    /// Markdown body, by its section and text, with a count for repeats, so that a baseline or an
+    /// exception keeps following the same placeholder.
+    pub fn stable_id(&self, path: &[Segment]) -> String {
+        let logical = || LogicalPath(path.to_vec()).to_string();
+        let [Segment::Key(body), Segment::Key(list), Segment::Index(index), rest @ ..] = path
+        else {
+            return logical();
+        };
+        let records = match self.root.get(&path[..2]) {
+            Some(node) if body == "body" && list == "placeholders" => node.as_seq(),
+            _ => None,
+        };
+        let Some(records) = records.filter(|r| *index < r.len()) else {
+            return logical();
+        };
+        let name = |record: &Node| -> String {
+            let field = |key: &str| record.as_map().and_then(|m| m.get(key));
+            let text = field("text").and_then(Node::as_str).unwrap_or_default();
+            match field("path").and_then(Node::as_str) {
+                Some(value_path) => format!("{value_path}: {text}"),
+                None => format!("{}: {text}", self.section_at(record.span.start)),
+            }
+        };
+        let own = name(&records[*index]);
+        let repeats = records[..*index].iter().filter(|r| name(r) == own).count();
+        let mut id = format!("body.placeholders[{own}#{repeats}]");
+        if !rest.is_empty() {
+            id.push_str(&format!(".{}", LogicalPath(rest.to_vec())));
+        }
+        id
+    }
+
+    /// The heading of the Markdown section holding byte `offset` (empty before the first).
+    fn section_at(&self, offset: usize) -> String {
+        let line = self.source.line_col(offset).line as i64;
+        let sections = self
+            .root
+            .get(&[Segment::Key("body".into()), Segment::Key("sections".into())]);
+        sections
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(Node::as_map)
+            .rfind(|s| {
+                s.get("line")
+                    .and_then(|l| match l.value {
+                        Value::Int(n) => Some(n),
+                        _ => None,
+                    })
+                    .is_some_and(|l| l <= line)
+            })
+            .and_then(|s| s.get("title"))
+            .and_then(Node::as_str)
+            .unwrap_or_default()
+            .to_string()
+    }
+
     /// Where the key of the node at `path` is written (the node itself when it has no key).
     pub fn locate_key(&self, path: &[Segment]) -> Location {
         let mut location = self.locate(path);
@@ -359,6 +419,16 @@ impl LoadError {
         }))
     }
 
+    /// True for a file that does not parse and has neither an `apiVersion: bcp/v1` line nor a
+    /// `kind:` line naming a known kind: most likely not a plan at all (a Helm template, a CI
+    /// file), so discovery may skip it.
+    pub fn is_foreign(&self) -> bool {
+        match self {
+            LoadError::Spanned(e) => !looks_like_plan(&e.src.inner().0.text),
+            _ => false,
+        }
+    }
+
     /// The file the error is about.
     pub fn file(&self) -> &str {
         match self {
@@ -429,7 +499,7 @@ fn load_yaml(source: Arc<SourceFile>) -> Result<Loaded, LoadError> {
                     source: source.clone(),
                     format: Format::Yaml,
                     index,
-                    problems: schema::check(&kind, &root),
+                    problems: schema_problems(&kind, &mut root),
                     kind,
                     root,
                 })
@@ -503,7 +573,7 @@ fn load_markdown(source: Arc<SourceFile>, is_plan: bool) -> Result<Loaded, LoadE
             source,
             format: Format::Markdown,
             index: 0,
-            problems: schema::check(&kind, &root),
+            problems: schema_problems(&kind, &mut root),
             kind,
             root,
         }),
@@ -512,12 +582,42 @@ fn load_markdown(source: Arc<SourceFile>, is_plan: bool) -> Result<Loaded, LoadE
             format: Format::Markdown,
             index: 0,
             kind: schema::PLAN_KIND.to_string(),
-            problems: schema::check(schema::PLAN_KIND, &root),
+            problems: schema_problems(schema::PLAN_KIND, &mut root),
             root,
         }),
         Err(reason) => loaded.skipped.push(reason),
     }
     Ok(loaded)
+}
+
+/// The schema's problems in a document. Filler in a value that must be a date, an id or a
+/// duration (`next_review: <insert date>`) makes the value unusable: the schema reports it, as an
+/// error, and it leaves the placeholder list, so that every value gets one finding.
+fn schema_problems(kind: &str, root: &mut Node) -> Vec<schema::SchemaProblem> {
+    let problems = schema::check(kind, root);
+    let invalid: Vec<String> = problems
+        .iter()
+        .filter(|p| p.kind == schema::ProblemKind::Invalid)
+        .map(|p| LogicalPath(p.path.clone()).to_string())
+        .collect();
+    if invalid.is_empty() {
+        return problems;
+    }
+    let records = root
+        .as_map_mut()
+        .and_then(|m| m.get_mut("body"))
+        .and_then(Node::as_map_mut)
+        .and_then(|b| b.get_mut("placeholders"));
+    if let Some(Value::Seq(items)) = records.map(|r| &mut r.value) {
+        items.retain(|record| {
+            let path = record
+                .as_map()
+                .and_then(|m| m.get("path"))
+                .and_then(Node::as_str);
+            !path.is_some_and(|p| invalid.iter().any(|i| i == p))
+        });
+    }
+    problems
 }
 
 /// Adds `body: {placeholders: [{text, line, path}]}` to a YAML plan: the filler held by its text
@@ -550,6 +650,20 @@ fn too_many_placeholders(source: &Arc<SourceFile>, span: Span) -> LoadError {
         "the limit is reached in this value",
         "replace the filler with the plan's content",
     )
+}
+
+/// True when `text` holds an `apiVersion: bcp/v1` line or a `kind:` line naming a known kind,
+/// quoted or not: the mark of a bcpcheck document even when it does not parse.
+pub fn looks_like_plan(text: &str) -> bool {
+    let value_of = |line: &str, key: &str| -> Option<String> {
+        let line = line.trim_start_matches([' ', '\t', '-']);
+        let rest = line.strip_prefix(key)?.trim_start().strip_prefix(':')?;
+        Some(rest.trim().trim_matches(['"', '\'']).to_string())
+    };
+    text.lines().any(|line| {
+        value_of(line, "apiVersion").is_some_and(|v| v.starts_with(API_VERSION))
+            || value_of(line, "kind").is_some_and(|v| KNOWN_KINDS.contains(&v.as_str()))
+    })
 }
 
 /// The kind of a bcpcheck document, or why the document is not one.

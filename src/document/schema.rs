@@ -24,9 +24,6 @@ pub struct SchemaProblem {
     pub kind: ProblemKind,
     /// What is wrong and what is expected, with an example.
     pub message: String,
-    /// The value is template filler (`<insert date>`): unreadable for policies, but reported by
-    /// the placeholder check, not again by the schema's.
-    pub is_placeholder: bool,
 }
 
 /// The two checks of the schema.
@@ -80,14 +77,10 @@ pub fn check(kind: &str, root: &Node) -> Vec<SchemaProblem> {
         }
         let value = root.get(&path);
         let message = invalid_message(&compiled.schema, &path, value);
-        let is_placeholder = value
-            .and_then(Node::as_str)
-            .is_some_and(super::placeholder::contains);
         problems.push(SchemaProblem {
             path,
             kind: ProblemKind::Invalid,
             message,
-            is_placeholder,
         });
     }
     misspelt_keys(
@@ -371,7 +364,6 @@ fn misspelt_keys(
                                 path: path.clone(),
                                 kind: ProblemKind::UnknownKey,
                                 message: format!("unknown field `{key}`; did you mean `{close}`?"),
-                                is_placeholder: false,
                             });
                         }
                     }

@@ -17,6 +17,7 @@ use chrono::{DateTime, FixedOffset};
 use miette::{Diagnostic, SourceSpan};
 use thiserror::Error;
 
+use crate::document::discover::Roots;
 use crate::document::schema::ProblemKind;
 use crate::document::{self, Document, LogicalPath, Segment};
 use crate::expression::{
@@ -105,7 +106,8 @@ pub struct Engine {
     schema_checks: SchemaChecks,
     params: Data,
     now: DateTime<FixedOffset>,
-    root_dir: PathBuf,
+    /// Per plan, the repository its file checks resolve against.
+    roots: Roots,
     /// Policies switched off for the rest of the run, after exceeding the evaluation budget.
     disabled: Vec<AtomicBool>,
     /// Per policy, nanoseconds spent evaluating it, when asked for (`--timings`).
@@ -130,8 +132,15 @@ impl Engine {
             policies,
             params: Data::from_node(params),
             now,
-            root_dir,
+            roots: Roots::fixed(root_dir),
         }
+    }
+
+    /// Resolves file checks and fingerprints against each plan's own repository (see [`Roots`])
+    /// instead of the one root given to [`Engine::new`].
+    pub fn with_roots(mut self, roots: Roots) -> Self {
+        self.roots = roots;
+        self
     }
 
     /// Records the time spent in each policy, for [`Engine::time_spent`].
@@ -195,6 +204,7 @@ impl Engine {
     /// it evaluates so that the watchdog can see an evaluation that overruns its budget.
     pub fn check(&self, doc: &Document, index: usize, meter: &Meter) -> DocumentResult {
         let data = Data::from_node(&doc.root);
+        let root_dir = self.roots.root_of(&doc.source.path);
         let path = Path::new(&doc.source.name);
         let scope = self.runtime.document_scope(DocumentBindings {
             doc: &data,
@@ -218,7 +228,7 @@ impl Engine {
                 .parent()
                 .map(Path::to_path_buf)
                 .unwrap_or_default(),
-            root_dir: self.root_dir.clone(),
+            root_dir: root_dir.clone(),
         });
         let mut result = DocumentResult::default();
         let file: Arc<str> = Arc::from(doc.source.name.as_str());
@@ -242,6 +252,7 @@ impl Engine {
                     policy: i,
                     file: &file,
                     unreadable: &unreadable,
+                    root_dir: &root_dir,
                     document: index,
                     meter,
                 };
@@ -273,11 +284,7 @@ impl Engine {
         result: &mut DocumentResult,
     ) -> Outcome {
         let mut outcome = Outcome::Passed;
-        for problem in doc
-            .problems
-            .iter()
-            .filter(|p| p.kind == kind && !p.is_placeholder)
-        {
+        for problem in doc.problems.iter().filter(|p| p.kind == kind) {
             outcome = Outcome::Failed;
             let location = match kind {
                 ProblemKind::UnknownKey => doc.locate_key(&problem.path),
@@ -331,26 +338,18 @@ impl Engine {
         location: document::Location,
         message: String,
     ) -> Finding {
-        let policy = &self.policies[index];
-        let target = LogicalPath(target);
-        // Relative to the repository root, so runs from any directory agree.
-        let repository_path = document::discover::display(&doc.source.path, &self.root_dir);
-        Finding {
-            fingerprint: fingerprint(&policy.id, &repository_path, &target),
-            policy: PolicyRef {
+        let site = Site {
+            policy: &self.policies[index],
+            policy_ref: PolicyRef {
                 index,
                 id: self.ids[index].clone(),
             },
-            severity: policy.severity,
-            message,
-            file: file.clone(),
-            target,
-            missing: location.missing,
-            span: location.span,
-            start: location.start,
-            end: location.end,
-            suppression: None,
-        }
+            file,
+            doc,
+            match_path: &[],
+            root_dir: &self.roots.root_of(&doc.source.path),
+        };
+        site.finding_at(target, location, message)
     }
 
     /// The diagnostic for an overrun met while checking `file`; `doc` is the document that was
@@ -443,7 +442,13 @@ impl Engine {
         at: Position<'_>,
         result: &mut DocumentResult,
     ) -> Outcome {
-        let mut outcome = Outcome::NotApplicable;
+        // A selection over an empty list applied and found nothing.
+        let mut outcome = match &policy.select {
+            Some(selector) if matches.is_empty() && selector.container_exists(&doc.root) => {
+                Outcome::Passed
+            }
+            _ => Outcome::NotApplicable,
+        };
         // A `when` that reads no variable is tested first, so that a match it rules out costs no
         // variable evaluation.
         let when_first = policy
@@ -527,7 +532,7 @@ impl Engine {
                 file: at.file,
                 doc,
                 match_path,
-                root_dir: &self.root_dir,
+                root_dir: at.root_dir,
             };
             match verdict {
                 Verdict::NotApplicable => {}
@@ -640,6 +645,8 @@ struct Position<'m> {
     policy: usize,
     file: &'m Arc<str>,
     unreadable: &'m [&'m [Segment]],
+    /// The repository of the plan: fingerprints are relative to it.
+    root_dir: &'m Path,
     document: usize,
     meter: &'m Meter,
 }
@@ -744,11 +751,25 @@ impl Site<'_> {
             ),
         };
         let location = self.doc.locate(&target);
+        self.finding_at(target, location, message)
+    }
+
+    /// The finding about `target`, at `location`.
+    fn finding_at(
+        &self,
+        target: Vec<Segment>,
+        location: document::Location,
+        message: String,
+    ) -> Finding {
         let target = LogicalPath(target);
-        // Relative to the repository root, so runs from any directory agree.
+        // Relative to the plan's repository, so runs from any directory agree.
         let repository_path = document::discover::display(&self.doc.source.path, self.root_dir);
         Finding {
-            fingerprint: fingerprint(&self.policy.id, &repository_path, &target),
+            fingerprint: fingerprint(
+                &self.policy.id,
+                &repository_path,
+                &self.doc.stable_id(&target.0),
+            ),
             policy: self.policy_ref.clone(),
             severity: self.policy.severity,
             message,

@@ -56,7 +56,31 @@ pub(super) struct Analysis {
     pub(super) free: Vec<(String, u64)>,
     pub(super) variables: Vec<(String, u64)>,
     pub(super) reads: Vec<Access>,
+    pub(super) calls: Vec<(String, u64)>,
 }
+
+/// Global functions a policy may call: CEL's standard ones and bcpcheck's own. A call to a name
+/// close to one of these, and not one of them, is a misspelling.
+pub const GLOBAL_FUNCTIONS: &[&str] = &[
+    "size",
+    "int",
+    "uint",
+    "double",
+    "string",
+    "bytes",
+    "bool",
+    "type",
+    "dyn",
+    "duration",
+    "timestamp",
+    "matches",
+    "max",
+    "min",
+    "date",
+    "period",
+    "fileExists",
+    "isPlaceholder",
+];
 
 /// The access an expression spells, if it is a chain of selects from a name.
 fn access_of(expr: &IdedExpr, items: &HashMap<String, Access>) -> Option<Access> {
@@ -109,6 +133,12 @@ pub(super) fn analyse(
             analyse(&select.operand, bound, items, out);
         }
         Expr::Call(call) => {
+            let is_named = call
+                .func_name
+                .starts_with(|c: char| c.is_ascii_alphabetic());
+            if call.target.is_none() && is_named && !bound.contains(&call.func_name) {
+                out.calls.push((call.func_name.clone(), expr.id));
+            }
             match &call.target {
                 // `lists.range(3)` names a function, not a variable `lists`.
                 Some(target)

@@ -130,6 +130,11 @@ impl Runtime {
             .iter()
             .map(|(name, id)| (name.clone(), char_at(*id)))
             .collect();
+        let calls = analysis
+            .calls
+            .iter()
+            .map(|(name, id)| (name.clone(), char_at(*id)))
+            .collect();
         let uses_file_exists = expression.references().has_function("fileExists");
         Ok(Compiled {
             uses_file_exists,
@@ -138,6 +143,7 @@ impl Runtime {
             free,
             variables,
             reads: analysis.reads,
+            calls,
         })
     }
 }
@@ -167,6 +173,8 @@ pub struct Compiled {
     pub reads: Vec<Access>,
     /// True when the expression calls `fileExists`, which needs the plan's directory.
     pub uses_file_exists: bool,
+    /// Global functions called, with their character offset.
+    pub calls: Vec<(String, usize)>,
 }
 
 impl std::fmt::Debug for Compiled {

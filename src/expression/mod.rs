@@ -19,7 +19,7 @@ mod quoted;
 mod scope;
 mod shared;
 
-pub use analysis::{unknown_name_help, Access, Root, ROOT_VARIABLES};
+pub use analysis::{unknown_name_help, Access, Root, GLOBAL_FUNCTIONS, ROOT_VARIABLES};
 pub use compile::{
     line_column, CompileError, Compiled, Runtime, MAX_EXPRESSION_CHARS, MAX_EXPRESSION_DEPTH,
 };

@@ -4,8 +4,8 @@
 use super::model::{PolicyError, PolicyExpr};
 use super::validate::Checker;
 use super::FILE_FIELDS;
-use crate::document::{Node, Span};
-use crate::expression::{Root, ROOT_VARIABLES};
+use crate::document::{suggest, Node, Span};
+use crate::expression::{Root, GLOBAL_FUNCTIONS, ROOT_VARIABLES};
 
 impl Checker<'_> {
     /// Compiles one expression and checks the names it reads.
@@ -53,6 +53,24 @@ impl Checker<'_> {
                     format!("unknown variable `{name}`"),
                     "not defined",
                     Some(crate::expression::unknown_name_help(name)),
+                ));
+            }
+        }
+        for (name, offset) in &compiled.calls {
+            if GLOBAL_FUNCTIONS.contains(&name.as_str()) {
+                continue;
+            }
+            if let Some(known) = suggest(name, GLOBAL_FUNCTIONS.iter().copied()) {
+                let at = at_char(*offset);
+                errors.push(PolicyError::at(
+                    self.file,
+                    Span::new(at, at + name.len()),
+                    format!("unknown function `{name}`; did you mean `{known}`?"),
+                    "not a function",
+                    Some(format!(
+                        "functions: {}, and the CEL libraries README lists",
+                        GLOBAL_FUNCTIONS.join(", ")
+                    )),
                 ));
             }
         }

@@ -19,11 +19,24 @@ pub(super) struct Fields<'p> {
 }
 
 impl Fields<'_> {
+    /// `steps` with every misspelt field replaced by the field it is close to, so that a
+    /// misspelt `select` is reported once and what is read below it is still checked.
+    pub(super) fn corrected(&self, steps: &[Step]) -> Vec<Step> {
+        let mut steps = steps.to_vec();
+        for _ in 0..steps.len() {
+            match self.misspelt(&steps) {
+                Some((i, _, known)) => steps[i] = Step::Segment(Segment::Key(known)),
+                None => break,
+            }
+        }
+        steps
+    }
+
     /// The path an access starts from, as pattern steps; `None` for roots other than `self`
     /// and `doc` (and the items of lists over them).
     fn base(&self, root: &Root) -> Option<Vec<Step>> {
         match root {
-            Root::Variable(name) if name == "self" => Some(self.select.to_vec()),
+            Root::Variable(name) if name == "self" => Some(self.corrected(self.select)),
             Root::Variable(name) if name == "doc" => Some(Vec::new()),
             Root::Variable(_) => None,
             Root::ItemOf(list) => {

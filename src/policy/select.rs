@@ -28,6 +28,21 @@ impl Selector {
         })
     }
 
+    /// True when the part of the pattern before its first wildcard exists in `root`: a pattern
+    /// over an empty list (`body.placeholders[*]` of a plan with no filler) then applies to
+    /// the document and finds nothing, rather than not applying.
+    pub fn container_exists(&self, root: &Node) -> bool {
+        let fixed: Vec<Segment> = self
+            .steps
+            .iter()
+            .map_while(|step| match step {
+                Step::Segment(s) => Some(s.clone()),
+                Step::AnyItem | Step::AnyKey => None,
+            })
+            .collect();
+        fixed.len() < self.steps.len() && root.get(&fixed).is_some()
+    }
+
     /// Every node the pattern reaches, with its concrete path, in document order.
     pub fn matches<'a>(&self, root: &'a Node) -> Vec<(Vec<Segment>, &'a Node)> {
         let mut current: Vec<(Vec<Segment>, &'a Node)> = vec![(Vec::new(), root)];

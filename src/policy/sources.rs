@@ -80,7 +80,7 @@ pub fn user(paths: &[PathBuf], cwd: &Path, root: &Path) -> (Vec<PolicySource>, V
                 reason: err.to_string(),
             });
         }
-        for Candidate { path, name } in found.files {
+        for Candidate { path, name, .. } in found.files {
             if Format::of(&path) != Some(Format::Yaml) {
                 continue;
             }

@@ -9,7 +9,7 @@ use super::select::Selector;
 use super::POLICY_FIELDS;
 use crate::document::object::ObjectReader;
 use crate::document::path::Step;
-use crate::document::{schema, LogicalPath, Node, Segment, SourceFile, Span};
+use crate::document::{schema, suggest, LogicalPath, Node, Segment, SourceFile, Span};
 use crate::expression::Runtime;
 use crate::finding::Severity;
 
@@ -46,11 +46,19 @@ impl Checker<'_> {
         self.check_kinds(&kind_nodes, &mut errors);
         let kinds: Vec<String> = kind_nodes.into_iter().map(|(k, _)| k).collect();
         let (select_text, select) = self.select(&mut r, &mut errors);
+        // Fields are checked against the kinds the policy means: a misspelt kind is read as
+        // the kind it is close to (and reported), a kind with no schema checks nothing.
         let fields = Fields {
             kinds: if kinds.is_empty() {
                 schema::KINDS.iter().map(|k| k.to_string()).collect()
             } else {
-                kinds.clone()
+                kinds
+                    .iter()
+                    .filter_map(|k| match schema::KINDS.contains(&k.as_str()) {
+                        true => Some(k.clone()),
+                        false => suggest(k, schema::KINDS.iter().copied()).map(String::from),
+                    })
+                    .collect()
             },
             select: select.as_ref().map_or(&[], Selector::steps),
         };
@@ -252,7 +260,7 @@ impl Checker<'_> {
         }
         let path = LogicalPath::parse(text).map(|p| p.0);
         if let Some(path) = &path {
-            let mut steps = fields.select.to_vec();
+            let mut steps = fields.corrected(fields.select);
             steps.extend(path.iter().cloned().map(Step::Segment));
             self.check_pattern(fields, &steps, node, errors);
         }

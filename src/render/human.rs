@@ -67,10 +67,10 @@ impl Diagnostic for FindingDiagnostic<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let f = self.finding;
+        // The label says where to act, never the policy's title: titles state the passing
+        // condition ("Plan contains no placeholder text"), the opposite of what is wrong here.
         let text = if !f.missing.0.is_empty() {
             format!("add `{}` here", f.missing)
-        } else if f.message != self.policy.title {
-            self.policy.title.clone()
         } else {
             "here".to_string()
         };
@@ -93,11 +93,18 @@ fn finding_diagnostic<'a>(
         }
         help.push_str(&format!("references: {}", policy.references.join("; ")));
     }
+    // A policy without `message` reports its title, which states the passing condition: say it
+    // is not met.
+    let message = if finding.message == policy.title {
+        format!("not met: {}", finding.message)
+    } else {
+        finding.message.clone()
+    };
     FindingDiagnostic {
         finding,
         policy,
         source: document::named(source),
-        message: strip_controls(&finding.message),
+        message: strip_controls(&message),
         help: (!help.is_empty()).then_some(help),
     }
 }
@@ -155,6 +162,22 @@ pub fn render(report: &Report, style: Style) -> String {
         }
         out.push('\n');
     }
+    if style.verbose {
+        let skipped: Vec<_> = report.skipped_files().collect();
+        if !skipped.is_empty() {
+            out.push_str("skipped:\n");
+            for file in skipped {
+                let why = if file.skipped.is_empty() {
+                    "no document in it".to_string()
+                } else {
+                    file.skipped.join("; ")
+                };
+                out.push_str(&strip_controls(&format!("  {}: {why}", file.name)));
+                out.push('\n');
+            }
+            out.push('\n');
+        }
+    }
     if !style.quiet {
         out.push_str(&summary(report));
         out.push('\n');
@@ -178,6 +201,13 @@ pub fn summary(report: &Report) -> String {
         plural(report.policy_set.policies.len(), "policy", "policies"),
         report.elapsed.as_millis(),
     );
+    let skipped = report.skipped_files().count();
+    if skipped > 0 {
+        line.push_str(&format!(
+            "; {} skipped (not plans; --verbose lists them)",
+            plural(skipped, "file", "files"),
+        ));
+    }
     let (waived, baselined) = (report.waived(), report.baselined());
     if waived > 0 || baselined > 0 {
         line.push_str(&format!("; {waived} waived, {baselined} baselined"));

@@ -91,6 +91,8 @@ pub struct Style {
     pub width: usize,
     /// Leave out the summary.
     pub quiet: bool,
+    /// List the files skipped (no plan in them), with why.
+    pub verbose: bool,
 }
 
 /// The `limit` policies that took the most evaluation time, as a table, when the run recorded it.

@@ -9,13 +9,13 @@ use chrono::{DateTime, FixedOffset};
 
 use super::settings::{RunError, Settings};
 use crate::baseline::Baseline;
-use crate::document::discover::{self, Candidate};
-use crate::document::{self, LoadError, LoadOptions};
+use crate::document::discover::{self, Candidate, Input, InputKind, Roots};
+use crate::document::{self, Format, LoadError, LoadOptions, API_VERSION, KNOWN_KINDS};
 use crate::engine::budget::{Budget, Limit};
 use crate::engine::{pool, Engine};
 use crate::expression::{parse_date, Runtime};
 use crate::policy::{self, sources, PolicySet};
-use crate::report::{FileReport, Report};
+use crate::report::{FileReport, NoPlan, Report};
 use crate::waiver::{self, Exceptions};
 
 /// Runs a whole check.
@@ -43,12 +43,21 @@ struct LoadSettings {
     root: Arc<Path>,
     scan_directives: bool,
     keep_sources: bool,
+    strict: bool,
 }
 
 impl LoadSettings {
     fn is_configured_plan(&self, path: &Path) -> bool {
         self.plan_globs
             .is_match(discover::relative(path, &self.config_dir))
+    }
+
+    /// True when a file that does not parse is an error even if it does not look like a plan:
+    /// named on its own, matched by the config's `plans`, or `--strict`.
+    fn must_parse(&self, candidate: &Candidate) -> bool {
+        self.strict
+            || candidate.explicit
+            || (self.has_plan_globs && self.is_configured_plan(&candidate.path))
     }
 
     fn options(&self, candidate: &Candidate) -> LoadOptions {
@@ -66,6 +75,21 @@ pub fn prepare(settings: &Settings) -> Result<Prepared, RunError> {
     let now: DateTime<FixedOffset> = parse_date(&settings.as_of.format("%Y-%m-%d").to_string())
         .ok_or_else(|| RunError::Usage("invalid --as-of".into()))?;
     let (policy_set, runtime, params) = compile_policies(settings)?;
+    if let (Some(overrides), Some(source)) = (&settings.params, &settings.config_source) {
+        let defaults = policy::params(None);
+        let errors = super::params::check(overrides, &defaults, &policy_set.policies, source);
+        if !errors.is_empty() {
+            return Err(RunError::Config(errors));
+        }
+    }
+    // The schema checks run with every set; alone, they are no policy to check against.
+    let only_schema = policy_set
+        .policies
+        .iter()
+        .all(|p| p.pack.as_deref() == Some(policy::packs::SCHEMA_PACK));
+    if only_schema && policy_set.errors.is_empty() {
+        return Err(RunError::Usage(no_policy(settings)));
+    }
 
     let (args, base) = &settings.inputs;
     let mut discovery = discover::discover(args, base, &settings.cwd);
@@ -80,17 +104,32 @@ pub fn prepare(settings: &Settings) -> Result<Prepared, RunError> {
         root: Arc::from(settings.root.as_path()),
         scan_directives: settings.apply_exceptions,
         keep_sources: settings.keep_sources,
+        strict: settings.strict,
     };
-    if settings.only_plans && load.has_plan_globs {
-        discovery.files.retain(|c| load.is_configured_plan(&c.path));
+    if settings.only_plans {
+        // Pre-commit names every staged file: none of them is "explicit".
+        for candidate in &mut discovery.files {
+            candidate.explicit = false;
+        }
+        if load.has_plan_globs {
+            discovery.files.retain(|c| load.is_configured_plan(&c.path));
+        }
     }
+    // `fileExists()` and links resolve against the repository holding each plan, so a plan of
+    // another repository checks the same from anywhere.
+    let config_dir = settings
+        .config_source
+        .as_ref()
+        .and_then(|s| s.path.parent());
+    let roots = Roots::per_plan(settings.root.clone(), config_dir.map(Path::to_path_buf));
     let mut engine = Engine::new(
         &runtime,
         policy_set.policies.clone(),
         &params,
         now,
         settings.root.clone(),
-    );
+    )
+    .with_roots(roots);
     if settings.timings {
         engine.record_time();
     }
@@ -156,10 +195,16 @@ impl Prepared {
             let views = files.iter_mut().map(FileReport::for_waivers);
             waiver::apply(views, &self.policy_set.policies, loaded, settings.as_of)
         };
+        let input_errors = if settings.only_plans {
+            Vec::new()
+        } else {
+            no_plans(&self.discovery.inputs, &files, &settings.cwd)
+        };
         let mut report = Report {
             files,
             policy_set: self.policy_set,
             discovery_errors: self.discovery.errors,
+            input_errors,
             as_of: settings.as_of,
             elapsed: Duration::ZERO,
             fail_on: settings.fail_on,
@@ -222,6 +267,13 @@ fn check_file(
     let mut report = FileReport::empty(candidate, engine.policies().len());
     let loaded = match document::load(&candidate.path, &candidate.name, options) {
         Ok(loaded) => loaded,
+        Err(err) if err.is_foreign() && !load.must_parse(candidate) => {
+            report.skipped.push(format!(
+                "does not parse and has no `apiVersion: {API_VERSION}` line, so it is taken for \
+                 another tool's file (--strict reports it)"
+            ));
+            return report;
+        }
         Err(err) => {
             report.load_error = Some(err);
             return report;
@@ -252,4 +304,124 @@ fn check_file(
         report.source = loaded.documents.first().map(|d| d.source.clone());
     }
     report
+}
+
+/// Why a run has no policy: what was chosen, and how to choose some.
+fn no_policy(settings: &Settings) -> String {
+    let packs = if settings.packs.is_empty() {
+        "no built-in pack is chosen (--no-default-packs, or `packs: []` in the config)"
+    } else {
+        "the chosen packs hold no policy"
+    };
+    let user = if settings.policy_paths.is_empty() {
+        "no --policy file is given".to_string()
+    } else {
+        let names: Vec<String> = settings
+            .policy_paths
+            .iter()
+            .map(|p| format!("`{}`", discover::display(p, &settings.cwd)))
+            .collect();
+        format!("{} hold no policy file", names.join(", "))
+    };
+    format!(
+        "no policy to check against: {packs} and {user}; a run that checks nothing cannot pass. \
+         Drop --no-default-packs, or name policy files with --policy FILE|DIR"
+    )
+}
+
+/// The inputs that gave no plan to check, each with what was searched and why nothing matched.
+/// A file that failed to load is reported already and counts as found.
+fn no_plans(inputs: &[Input], files: &[FileReport], cwd: &Path) -> Vec<NoPlan> {
+    let by_name: std::collections::HashMap<&str, &FileReport> =
+        files.iter().map(|f| (f.name.as_str(), f)).collect();
+    let mut errors = Vec::new();
+    for input in inputs {
+        let found: Vec<&FileReport> = input
+            .files
+            .iter()
+            .filter_map(|name| by_name.get(name.as_str()).copied())
+            .collect();
+        let reported =
+            |f: &&FileReport| f.documents > 0 || f.load_error.is_some() || !f.budget.is_empty();
+        if found.iter().any(reported) {
+            continue;
+        }
+        let markdown = found
+            .iter()
+            .any(|f| Format::of(&f.path) == Some(Format::Markdown));
+        let mut help = format!(
+            "a plan is YAML (or Markdown front matter) declaring `apiVersion: {API_VERSION}` and a \
+             `kind:` ({}); `bcpcheck init` writes one",
+            KNOWN_KINDS.join(", ")
+        );
+        if markdown {
+            help.push_str(&format!(
+                ". To declare a Markdown file a plan, open it with front matter (between `---` \
+                 lines) holding `apiVersion: {API_VERSION}` and `kind: ContinuityPlan`, or match it \
+                 with `plans:` in bcpcheck.yaml"
+            ));
+        }
+        let message = match (input.kind, found.as_slice()) {
+            (InputKind::File, [file]) => format!(
+                "`{}` was not checked: {}",
+                input.arg,
+                file.skipped.join("; ")
+            ),
+            (InputKind::File, _) => format!("`{}` gave no plan", input.arg),
+            (kind, []) => {
+                let filter = match kind {
+                    InputKind::Glob => "matches the pattern",
+                    _ => "has a .yaml, .yml, .md or .markdown extension",
+                };
+                let dir = display_dir(&input.searched);
+                let searched = match input.seen {
+                    0 if !cwd.join(dir).exists() => format!("`{dir}` does not exist"),
+                    0 => format!("`{dir}` holds no file"),
+                    n if kind == InputKind::Directory => {
+                        format!("none of the {} in it {filter}", plural(n, "file"))
+                    }
+                    n => format!("searched {} in `{dir}`, none {filter}", plural(n, "file")),
+                };
+                help = format!(
+                    "check the path or pattern for a typo; {help}",
+                    help = if kind == InputKind::Glob {
+                        "glob patterns are relative to the working directory (or, for `plans:`, to \
+                         the config's directory)"
+                    } else {
+                        "bcpcheck looks for .yaml, .yml, .md and .markdown files"
+                    }
+                );
+                if kind == InputKind::Glob {
+                    format!("`{}` matched no file: {searched}", input.arg)
+                } else {
+                    format!("no plan in `{}`: {searched}", input.arg)
+                }
+            }
+            (_, found) => format!(
+                "`{}` holds no plan: {} found in `{}`, none is a bcpcheck document \
+                 (--verbose lists why each was skipped)",
+                input.arg,
+                plural(found.len(), "file"),
+                display_dir(&input.searched)
+            ),
+        };
+        errors.push(NoPlan {
+            input: input.arg.clone(),
+            message,
+            help,
+        });
+    }
+    errors
+}
+
+fn display_dir(dir: &str) -> &str {
+    if dir.is_empty() {
+        "."
+    } else {
+        dir
+    }
+}
+
+fn plural(n: usize, one: &str) -> String {
+    format!("{n} {one}{}", if n == 1 { "" } else { "s" })
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use ignore::WalkBuilder;
 
-use crate::document::discover::repository_root;
+use crate::document::discover::{repository_root, Roots};
 use crate::document::object::ObjectReader;
 use crate::document::{self, yaml, LoadOptions, LogicalPath, Node, SourceFile};
 use crate::engine::budget::{Budget, Meter};
@@ -152,13 +152,18 @@ pub fn run(dirs: &[PathBuf], cwd: &Path) -> TestReport {
                 continue;
             }
         };
-        let engine = Arc::new(Engine::new(
-            &runtime,
-            policies.policies.clone(),
-            &params,
-            manifest.as_of,
-            repository_root(cwd),
-        ));
+        // A fixture's links resolve in the repository that holds it, wherever `test` runs.
+        let roots = Roots::per_plan(repository_root(cwd), None);
+        let engine = Arc::new(
+            Engine::new(
+                &runtime,
+                policies.policies.clone(),
+                &params,
+                manifest.as_of,
+                repository_root(cwd),
+            )
+            .with_roots(roots),
+        );
         for case in manifest.cases {
             jobs.push((engine.clone(), case, shown.clone()));
         }

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod fixtures;
+pub mod params;
 pub mod settings;
 
 pub use settings::{load_config, parse_as_of, RunError, Settings};

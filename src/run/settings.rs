@@ -21,14 +21,19 @@ pub struct Settings {
     pub inputs: (Vec<String>, PathBuf),
     /// The config's `plans` globs, and the directory they are relative to.
     pub plan_globs: (Vec<String>, PathBuf),
-    /// Keep only the files the config's `plans` globs match (pre-commit passes every staged file).
+    /// Keep only the files the config's `plans` globs match (pre-commit passes every staged file);
+    /// a run that then checks nothing passes.
     pub only_plans: bool,
+    /// Report every file that does not parse, even one that does not look like a plan.
+    pub strict: bool,
     /// Built-in packs to run.
     pub packs: Vec<String>,
     /// Policy files and directories of the user.
     pub policy_paths: Vec<PathBuf>,
     /// Parameter overrides from the config.
     pub params: Option<document::Node>,
+    /// The config file's text, for errors at its parameters.
+    pub config_source: Option<std::sync::Arc<document::SourceFile>>,
     /// Evaluation date.
     pub as_of: NaiveDate,
     /// Largest plan file accepted, in bytes.

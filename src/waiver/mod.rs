@@ -154,6 +154,29 @@ pub enum ExceptionNotice {
         #[label("unused")]
         at: SourceSpan,
     },
+    /// Names a policy id that no policy of the run has: a typo, or a pack this run does not choose.
+    #[error("{file}:{line}: no policy of this run has the id `{policy}`{hint}")]
+    #[diagnostic(
+        code(bcpcheck::exceptions::unknown_policy),
+        severity(Warning),
+        help("check the id (`bcpcheck policies list` lists the policies); an exception for a pack this run does not choose waives nothing")
+    )]
+    UnknownPolicy {
+        /// File as shown (exceptions file or plan).
+        file: String,
+        /// Line of the entry or comment.
+        line: usize,
+        /// The id as written.
+        policy: String,
+        /// `; did you mean ...?`, when the id of a policy of the run is close.
+        hint: String,
+        /// The file.
+        #[source_code]
+        src: crate::document::Named,
+        /// The entry or comment.
+        #[label("unknown policy id")]
+        at: SourceSpan,
+    },
     /// An inline comment that cannot waive anything.
     #[error("{file}:{line}: {message}")]
     #[diagnostic(
@@ -293,6 +316,7 @@ pub fn apply<'a>(
     let mut file_entries = Vec::new();
     if let Some(f) = &exceptions_file {
         for (i, e) in entries.iter().enumerate() {
+            notices.extend(unknown_policy(&f.source, e.line, &e.policy, e.span, &ran));
             let status = if !in_scope[i] {
                 Status::NotInScope
             } else if e.expires < as_of {
@@ -337,6 +361,30 @@ fn matches(e: &Exception, finding: &Finding) -> bool {
             .is_none_or(|p| finding.target.0.starts_with(&p.0))
 }
 
+/// The notice for `policy`, named at `line` of `source`, when no policy of the run has that id.
+fn unknown_policy(
+    source: &Arc<SourceFile>,
+    line: usize,
+    policy: &str,
+    span: Span,
+    ran: &HashSet<&str>,
+) -> Option<ExceptionNotice> {
+    if ran.contains(policy) {
+        return None;
+    }
+    let hint = document::suggest(policy, ran.iter().copied())
+        .map(|s| format!("; did you mean `{s}`?"))
+        .unwrap_or_default();
+    Some(ExceptionNotice::UnknownPolicy {
+        file: source.name.clone(),
+        line,
+        policy: policy.to_string(),
+        hint,
+        src: document::named(source),
+        at: at(span),
+    })
+}
+
 fn unused(source: &Arc<SourceFile>, line: usize, policy: &str, span: Span) -> ExceptionNotice {
     ExceptionNotice::Unused {
         file: source.name.clone(),
@@ -368,6 +416,9 @@ fn inline_notices(
         });
     }
     for (d, &count) in file.directives.directives.iter().zip(matched) {
+        for policy in &d.policies {
+            notices.extend(unknown_policy(source, d.line, policy, d.span, ran));
+        }
         let status = if !d.policies.iter().any(|p| ran.contains(p.as_str())) {
             Status::NotInScope
         } else if d.reason.is_empty() {

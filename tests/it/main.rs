@@ -9,3 +9,5 @@ mod hostile;
 mod policies;
 mod reports;
 mod support;
+mod typed;
+mod verdicts;

@@ -51,7 +51,11 @@ fn ten_thousand_deep_block_nesting_is_refused() {
 #[test]
 fn ten_thousand_deep_flow_nesting_is_refused() {
     for (name, open, close) in [("deep-seq.yaml", "[", "]"), ("deep-map.yaml", "{a: ", "}")] {
-        let text = format!("deep: {}1{}\n", open.repeat(10_000), close.repeat(10_000));
+        let text = format!(
+            "apiVersion: bcp/v1\ndeep: {}1{}\n",
+            open.repeat(10_000),
+            close.repeat(10_000)
+        );
         let run = check_one(name, text);
         assert_refused(&run, name, "nest deeper than 200 levels");
     }

@@ -21,7 +21,10 @@ fn hostile_repo() -> Repo {
         "plans/\u{1b}[31mred.yaml",
         "apiVersion: bcp/v1\nkind: ContinuityPlan\nmetadata: {id: X}\n",
     );
-    repo.write("plans/broken\u{7}.yaml", "a: [\u{1b}[2J\n");
+    repo.write(
+        "plans/broken\u{7}.yaml",
+        "apiVersion: bcp/v1\na: [\u{1b}[2J\n",
+    );
     repo.write(
         "policy.yaml",
         format!(

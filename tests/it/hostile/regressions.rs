@@ -33,7 +33,7 @@ fn replay(bytes: &[u8], format: Format) {
 #[test]
 fn a_diagnostic_past_column_65535_does_not_panic() {
     let repo = Repo::new();
-    let line = format!("a: [{}x", "1, ".repeat(30_000));
+    let line = format!("apiVersion: bcp/v1\na: [{}x", "1, ".repeat(30_000));
     repo.write("plans/wide.yaml", format!("{line}\n"));
     for format in ["human", "json"] {
         let run = repo.check_with(&["--format", format, "plans"]);
