@@ -93,6 +93,10 @@ fn finding_diagnostic<'a>(
         }
         help.push_str(&format!("references: {}", policy.references.join("; ")));
     }
+    if !help.is_empty() {
+        help.push('\n');
+    }
+    help.push_str(&format!("for more: bcpcheck policies show {}", policy.id));
     FindingDiagnostic {
         finding,
         policy,
@@ -188,6 +192,17 @@ pub fn summary(report: &Report) -> String {
             "; {} about exceptions",
             plural(notices, "warning", "warnings")
         ));
+    }
+    let skipped = report.skipped_files();
+    if skipped > 0 {
+        line.push_str(&format!(
+            "; {} skipped (not plans)",
+            plural(skipped, "file", "files")
+        ));
+    }
+    let hidden = report.hidden_count();
+    if hidden > 0 {
+        line.push_str(&format!("; {hidden} hidden by --min-severity"));
     }
     if problems > 0 {
         line.push_str(&format!(
