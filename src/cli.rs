@@ -238,7 +238,12 @@ pub struct CheckArgs {
     #[arg(long = "report", value_name = "FORMAT=FILE", value_parser = parse_report_target, help_heading = "Output")]
     pub reports: Vec<ReportTarget>,
     /// Exceptions file (default: `exceptions` of bcpcheck.yaml).
-    #[arg(long, value_name = "FILE", conflicts_with = "no_exceptions", help_heading = "Exceptions and baselines")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "no_exceptions",
+        help_heading = "Exceptions and baselines"
+    )]
     pub exceptions: Option<PathBuf>,
     /// Apply no exception (file or inline): show every finding.
     #[arg(long, help_heading = "Exceptions and baselines")]
@@ -253,7 +258,12 @@ pub struct CheckArgs {
     #[arg(long, value_enum, help_heading = "Exceptions and baselines")]
     pub fail_on: Option<FailOn>,
     /// Evaluate as of this date (YYYY-MM-DD) instead of today, for reproducible audits.
-    #[arg(long, value_name = "DATE", env = "BCPCHECK_AS_OF", help_heading = "Inputs")]
+    #[arg(
+        long,
+        value_name = "DATE",
+        env = "BCPCHECK_AS_OF",
+        help_heading = "Inputs"
+    )]
     pub as_of: Option<String>,
     /// Config file (default: bcpcheck.yaml found upward from the working directory).
     #[arg(long, value_name = "FILE", help_heading = "Inputs")]

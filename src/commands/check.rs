@@ -200,12 +200,10 @@ fn write_reports(
     match &args.output {
         Some(path) => output::write_atomically_with(&cwd.join(path), &shown(path), main)?,
         None => {
-            written = print_with(main).map_err(
-                |e| output::OutputError::Write {
-                    path: "standard output".into(),
-                    reason: e.to_string(),
-                },
-            )?
+            written = print_with(main).map_err(|e| output::OutputError::Write {
+                path: "standard output".into(),
+                reason: e.to_string(),
+            })?
         }
     }
     let plain = Style {

@@ -64,7 +64,8 @@ fn syntax_hints(text: &str) -> Vec<String> {
         })
     };
     if single(b'=', b"=!<>") {
-        hints.push("CEL compares with `==`: `=` alone is not an operator (`self.tier == 1`)".into());
+        hints
+            .push("CEL compares with `==`: `=` alone is not an operator (`self.tier == 1`)".into());
     }
     if single(b'&', b"") {
         hints.push("CEL's logical and is `&&`; a single `&` is not an operator".into());

@@ -27,7 +27,10 @@ pub fn render(report: &Report, style: Style) -> String {
 
 /// Problems and exception notices, one line each: `file:line:col: problem[code] message`.
 fn problems(report: &Report, out: &mut String) {
-    let notices = report.notices().iter().map(|n| n as &dyn miette::Diagnostic);
+    let notices = report
+        .notices()
+        .iter()
+        .map(|n| n as &dyn miette::Diagnostic);
     for (kind, diag) in report
         .diagnostics()
         .into_iter()

@@ -70,7 +70,9 @@ impl Format {
     pub fn about(self) -> &'static str {
         match self {
             Format::Human => "Diagnostics with source snippets, for people",
-            Format::Concise => "One line per finding (file:line:col: severity[ID] message), then the summary",
+            Format::Concise => {
+                "One line per finding (file:line:col: severity[ID] message), then the summary"
+            }
             Format::Json => "Versioned JSON, for tools",
             Format::Sarif => "SARIF 2.1.0, for code scanning",
             Format::Github => "GitHub Actions workflow commands (annotations), plus a step summary",
