@@ -127,10 +127,13 @@ pub fn example(
             continue;
         };
         let Some(text) = read(plan) else { continue };
-        let Some(failing) = excerpt(&text, &path.0) else {
+        let Some((failing, depth)) = excerpt(&text, &path.0) else {
             continue;
         };
-        let fixed = excerpt(EXAMPLE_PLAN, &path.0).filter(|f| *f != failing);
+        // The same node as the failing excerpt shows: a missing field's parent, whole.
+        let fixed = excerpt(EXAMPLE_PLAN, &path.0[..depth])
+            .map(|(text, _)| text)
+            .filter(|f| *f != failing);
         let name = case.get("name").and_then(|n| n.as_str()).unwrap_or("");
         return Some(Example {
             fixture: format!("{plan} (case `{name}`)"),
@@ -141,10 +144,11 @@ pub fn example(
     None
 }
 
-/// Numbered lines of `text` at `path`, or at its nearest existing parent (at most eight lines).
-fn excerpt(text: &str, path: &[Segment]) -> Option<String> {
+/// Numbered lines of `text` at `path`, or at its nearest existing parent (at most eight lines),
+/// and how many segments of `path` exist.
+fn excerpt(text: &str, path: &[Segment]) -> Option<(String, usize)> {
     let root = yaml::parse_stream(text, 0).ok()?.into_iter().next()?;
-    let (node, _) = root.resolve(path);
+    let (node, depth) = root.resolve(path);
     let start = text[..node.key_span.unwrap_or(node.span).start.min(text.len())]
         .rfind('\n')
         .map_or(0, |i| i + 1);
@@ -158,7 +162,7 @@ fn excerpt(text: &str, path: &[Segment]) -> Option<String> {
         .enumerate()
         .map(|(i, l)| format!("{:>4} | {l}", first_line + i))
         .collect();
-    (!lines.is_empty()).then(|| lines.join("\n"))
+    (!lines.is_empty()).then(|| (lines.join("\n"), depth))
 }
 
 /// `policies show ID`: a rule page in the manner of ruff's: what it checks, why it matters, how
