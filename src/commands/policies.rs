@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 use super::{print_or_fail, print_problem, EXIT_ERROR, EXIT_OK};
 use crate::cli::{ListFormat, PoliciesCommand, PolicySelection};
 use crate::document::discover::repository_root;
-use crate::policy::{self, sources, Policy, PolicySet};
-use crate::render::catalog;
 use crate::document::sanitize::strip_controls;
 use crate::document::suggest::suggest;
 use crate::policy::packs;
+use crate::policy::{self, sources, Policy, PolicySet};
+use crate::render::catalog;
 use crate::run::{self, RunError};
 
 /// A failing example of `p` from its own test fixtures: the embedded ones of its pack, or a
@@ -95,7 +95,10 @@ pub fn run(command: PoliciesCommand) -> u8 {
             ListFormat::Markdown => catalog::list_markdown(&policies),
         },
         PoliciesCommand::Show(args) => {
-            match policies.iter().find(|p| p.id.eq_ignore_ascii_case(&args.id)) {
+            match policies
+                .iter()
+                .find(|p| p.id.eq_ignore_ascii_case(&args.id))
+            {
                 Some(p) => catalog::show(p, example(p).as_ref()),
                 None => {
                     let ids = policies.iter().map(|p| p.id.as_str());

@@ -1,8 +1,8 @@
 //! `bcpcheck test`: runs the policy fixtures and prints the table.
 
 use super::{print_or_fail, print_problem, EXIT_ERROR};
-use crate::document::sanitize::strip_controls;
 use crate::cli::TestArgs;
+use crate::document::sanitize::strip_controls;
 use crate::run::fixtures;
 
 /// Runs `bcpcheck test`.

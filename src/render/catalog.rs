@@ -127,11 +127,18 @@ pub fn example(
             continue;
         };
         let Some(text) = read(plan) else { continue };
-        let Some((failing, depth)) = excerpt(&text, &path.0) else {
+        let Some((mut failing, depth)) = excerpt(&text, &path.0) else {
             continue;
         };
-        // The same node as the failing excerpt shows: a missing field's parent, whole.
-        let fixed = excerpt(EXAMPLE_PLAN, &path.0[..depth])
+        // The fix shows the node the failing excerpt shows (a missing field's parent, whole),
+        // or, for a missing top-level field, that field; never a whole plan.
+        let shown = if depth == 0 && !path.0.is_empty() {
+            failing = format!("(the plan has no `{path}`)");
+            &path.0[..1]
+        } else {
+            &path.0[..depth]
+        };
+        let fixed = excerpt(EXAMPLE_PLAN, shown)
             .map(|(text, _)| text)
             .filter(|f| *f != failing);
         let name = case.get("name").and_then(|n| n.as_str()).unwrap_or("");
@@ -181,7 +188,10 @@ pub fn show(p: &Policy, example: Option<&Example>) -> String {
             None => format!("{}:{}", p.origin.name, p.origin.line_col(p.span.start).line),
         },
     );
-    field("why it matters / how to fix", p.help.as_deref().unwrap_or(""));
+    field(
+        "why it matters / how to fix",
+        p.help.as_deref().unwrap_or(""),
+    );
     field("references", &p.references.join("\n"));
     field(
         "applies to",
@@ -212,7 +222,10 @@ pub fn show(p: &Policy, example: Option<&Example>) -> String {
                 &example.failing,
             );
             if let Some(fixed) = &example.fixed {
-                field("the fix (the same place in the complete example plan)", fixed);
+                field(
+                    "the fix (the same place in the complete example plan)",
+                    fixed,
+                );
             }
         }
         None => {

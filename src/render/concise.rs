@@ -66,7 +66,7 @@ pub fn statistics(report: &Report, style: Style) -> String {
     let mut out = String::new();
     if !rows.is_empty() {
         out.push_str(&format!(
-            "{:>8}  {:>5}  {:<width$}  {:<7}  title\n",
+            "{:>8}  {:>5}  {:<width$}  {:<8}  title\n",
             "findings", "plans", "policy", "severity"
         ));
     }
@@ -78,7 +78,7 @@ pub fn statistics(report: &Report, style: Style) -> String {
             .find(|p| p.id == *id)
             .map_or("", |p| p.title.as_str());
         out.push_str(&strip_controls(&format!(
-            "{count:>8}  {:>5}  {id:<width$}  {severity:<7}  {title}\n",
+            "{count:>8}  {:>5}  {id:<width$}  {severity:<8}  {title}\n",
             plans.len()
         )));
     }

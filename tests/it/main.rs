@@ -3,6 +3,7 @@
 
 mod authoring;
 mod cli;
+mod daily;
 mod hostile;
 mod policies;
 mod reports;
