@@ -55,12 +55,14 @@ fn syntax_hints(text: &str) -> Vec<String> {
         ));
     }
     let bytes = code.as_bytes();
+    // `op` alone: neither doubled (`==`, `&&`) nor the end of a two-character operator (`<=`).
     let single = |op: u8, around: &[u8]| {
         bytes.iter().enumerate().any(|(i, b)| {
+            let before = (i > 0).then(|| bytes[i - 1]);
+            let after = bytes.get(i + 1).copied();
             *b == op
-                && !(i > 0 && around.contains(&bytes[i - 1]))
-                && !bytes.get(i + 1).is_some_and(|n| *n == op)
-                && !(i > 0 && bytes[i - 1] == op)
+                && before.is_none_or(|c| c != op && !around.contains(&c))
+                && after.is_none_or(|c| c != op)
         })
     };
     if single(b'=', b"=!<>") {
