@@ -53,3 +53,21 @@ impl Progress {
         self.bar.finish_and_clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{wanted, Progress};
+
+    #[test]
+    fn the_bar_is_only_for_people_at_a_terminal_and_counts_quietly_until_shown() {
+        assert!(!wanted(false, true, false), "not a terminal");
+        assert!(!wanted(true, false, false), "a machine format");
+        assert!(!wanted(true, true, true), "--no-progress or --quiet");
+        let bar = Progress::new(3);
+        bar.tick();
+        bar.tick();
+        assert_eq!(bar.bar.position(), 2);
+        assert!(bar.bar.is_hidden(), "a short run draws nothing");
+        bar.finish();
+    }
+}
