@@ -85,9 +85,9 @@ pub struct Policy {
     pub url: Option<String>,
     /// Standard clauses and other sources, as text (`ISO 22301 8.4.2 (note)`).
     pub references: Vec<String>,
-    /// The same references read as standard, clause and note: structured ones as written, plain
-    /// text parsed where it names a clause ([`Reference::parse`]).
-    pub citations: Vec<Reference>,
+    /// Per reference, its standard, clause and note when written as a mapping; plain text is
+    /// read only when asked ([`Policy::citations`]), so a run that shows no matrix pays nothing.
+    pub structured_references: Vec<Option<Reference>>,
     /// Free-form tags.
     pub tags: Vec<String>,
     /// Built-in pack, or `None` for a team's own policy file.
@@ -99,6 +99,16 @@ pub struct Policy {
 }
 
 impl Policy {
+    /// Every reference as standard, clause and note: structured ones as written, plain text
+    /// parsed where it names a clause ([`Reference::parse`]).
+    pub fn citations(&self) -> Vec<Reference> {
+        self.references
+            .iter()
+            .zip(&self.structured_references)
+            .map(|(text, written)| written.clone().unwrap_or_else(|| Reference::parse(text)))
+            .collect()
+    }
+
     /// True when the policy applies to documents of `kind`.
     pub fn applies_to_kind(&self, kind: &str) -> bool {
         self.kinds.is_empty() || self.kinds.iter().any(|k| k == kind)

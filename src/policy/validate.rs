@@ -54,7 +54,8 @@ impl Checker<'_> {
         let field_path = self.field_path(&mut r, &mut errors);
         let help = r.string("help").map(|(h, _)| h.trim().to_string());
         let url = r.string("url").map(|(u, _)| u.to_string());
-        let (references, citations) = self.references(&mut r, &mut errors).into_iter().unzip();
+        let (references, structured_references) =
+            self.references(&mut r, &mut errors).into_iter().unzip();
         let tags = r.strings("tags").into_iter().map(|(s, _)| s).collect();
         self.unknown_fields(r, &mut errors);
 
@@ -76,7 +77,7 @@ impl Checker<'_> {
                     help,
                     url,
                     references,
-                    citations,
+                    structured_references,
                     tags,
                     pack,
                     origin: self.file.clone(),
@@ -242,12 +243,12 @@ impl Checker<'_> {
 
     /// Fields no policy has.
     /// `references`: text (`ISO 22301:2019 8.4.2 (note)`) or `{standard, clause, note}`; each
-    /// as text (plain ones as written) and as a citation.
+    /// as text (plain ones as written) and, when written as a mapping, its parts.
     fn references(
         &self,
         r: &mut ObjectReader<'_>,
         errors: &mut Vec<PolicyError>,
-    ) -> Vec<(String, Reference)> {
+    ) -> Vec<(String, Option<Reference>)> {
         let Some(node) = r.node("references") else {
             return Vec::new();
         };
@@ -258,7 +259,7 @@ impl Checker<'_> {
         let mut out = Vec::new();
         for item in items {
             if let Some(text) = item.as_str() {
-                out.push((text.to_string(), Reference::parse(text)));
+                out.push((text.to_string(), None));
                 continue;
             }
             if item.as_map().is_none() {
@@ -291,7 +292,7 @@ impl Checker<'_> {
                     clause: Some(clause),
                     note: note.filter(|n| !n.is_empty()),
                 };
-                out.push((reference.text(), reference));
+                out.push((reference.text(), Some(reference)));
             }
         }
         out

@@ -166,10 +166,10 @@ pub struct MatrixRow {
 /// no clause ("no normative source") have no row.
 fn matrix(report: &Report) -> Vec<StandardRows> {
     let plans: Vec<_> = status::plans(report).collect();
-    let mut standards: BTreeMap<&str, Vec<MatrixRow>> = BTreeMap::new();
+    let mut standards: BTreeMap<String, Vec<MatrixRow>> = BTreeMap::new();
     for (index, policy) in report.policy_set.policies.iter().enumerate() {
-        for citation in &policy.citations {
-            let (Some(standard), Some(clause)) = (&citation.standard, &citation.clause) else {
+        for citation in policy.citations() {
+            let (Some(standard), Some(clause)) = (citation.standard, &citation.clause) else {
                 continue;
             };
             let rows = standards.entry(standard).or_default();
@@ -203,10 +203,7 @@ fn matrix(report: &Report) -> Vec<StandardRows> {
         .into_iter()
         .map(|(standard, mut rows)| {
             rows.sort_by(|a, b| natural_cmp(&a.clause, &b.clause));
-            StandardRows {
-                standard: standard.to_string(),
-                rows,
-            }
+            StandardRows { standard, rows }
         })
         .collect()
 }
