@@ -163,7 +163,7 @@ fn matrix(e: &Evidence<'_>) -> Markup {
                             tr {
                                 td { (row.clause)
                                     @if !row.notes.is_empty() {
-                                        " " span class="note" { "(" (row.notes.join("; ")) ")" }
+                                        " " span class="muted" { "(" (row.notes.join("; ")) ")" }
                                     }
                                 }
                                 td { @for (i, id) in row.policies.iter().enumerate() {
