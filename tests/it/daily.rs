@@ -82,6 +82,8 @@ fn min_severity_hides_findings_in_every_format_but_they_still_count() {
         .map(|f| f["severity"].as_str().unwrap())
         .collect();
     assert!(!severities.is_empty() && severities.iter().all(|s| *s == "error"));
+    assert_eq!(value["summary"]["info"], 1, "hidden findings still count");
+    assert_eq!(value["summary"]["hidden"], 3, "{}", value["summary"]);
     let (_, human, _) = check(ws.path(), &["--min-severity", "warning", "plans"]);
     assert!(human.contains("hidden by --min-severity"), "{human}");
     assert!(
