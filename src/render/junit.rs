@@ -142,6 +142,7 @@ fn plan_suite(report: &Report, file: &FileReport) -> Suite {
             Status::Failed => {
                 let active: Vec<&&Finding> = findings.iter().filter(|f| f.is_active()).collect();
                 let message = match active.as_slice() {
+                    [] => format!("findings hidden by --min-severity: {}", policy.title),
                     [one] => one.message.clone(),
                     many => format!("{} findings: {}", many.len(), policy.title),
                 };
