@@ -39,6 +39,54 @@ pub enum Command {
     Init(InitArgs),
     /// Print the JSON Schema of plan files, for editors (`# yaml-language-server: $schema=...`).
     Schema,
+    /// Print a shell completion script (bash, zsh, fish, powershell) to standard output.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to standard output.
+    Manpage,
+}
+
+/// Shells `completions` writes scripts for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
+    /// PowerShell.
+    Powershell,
+}
+
+/// Arguments of `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// The lowest severity shown (`--min-severity`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MinSeverity {
+    /// Errors only.
+    Error,
+    /// Warnings and errors.
+    Warning,
+    /// Everything (the default).
+    Info,
+}
+
+impl MinSeverity {
+    /// The severity it names.
+    pub fn severity(self) -> crate::finding::Severity {
+        use crate::finding::Severity;
+        match self {
+            MinSeverity::Error => Severity::Error,
+            MinSeverity::Warning => Severity::Warning,
+            MinSeverity::Info => Severity::Info,
+        }
+    }
 }
 
 /// Arguments of `init`.
@@ -152,58 +200,82 @@ pub enum ColorChoice {
     Never,
 }
 
+/// Examples at the end of `check --help`.
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  bcpcheck plans/                          check every plan under plans/
+  bcpcheck --format concise .              one line per finding
+  bcpcheck --statistics .                  which policies fail most, on how many plans
+  bcpcheck --min-severity warning .        hide info-level findings
+  bcpcheck --report sarif=bcp.sarif .      human output, plus a SARIF file
+  bcpcheck --baseline bl.json --write-baseline bl.json .
+                                           update a baseline in place
+  bcpcheck policies show BCP-RTO-001       what a policy checks and how to fix it";
+
 /// Arguments of `check`.
 #[derive(Debug, Args)]
+#[command(after_help = CHECK_EXAMPLES)]
 pub struct CheckArgs {
     /// Plan files, directories or glob patterns (default: `plans` from bcpcheck.yaml, else ".").
+    #[arg(help_heading = "Inputs")]
     pub paths: Vec<String>,
     /// Extra policy files or directories.
-    #[arg(long = "policy", value_name = "FILE|DIR")]
+    #[arg(long = "policy", value_name = "FILE|DIR", help_heading = "Policies")]
     pub policies: Vec<PathBuf>,
     /// Built-in packs to run (repeatable; default: all).
-    #[arg(long = "pack", value_name = "NAME")]
+    #[arg(long = "pack", value_name = "NAME", help_heading = "Policies")]
     pub packs: Vec<String>,
     /// Run no built-in pack (only --policy files).
-    #[arg(long)]
+    #[arg(long, help_heading = "Policies")]
     pub no_default_packs: bool,
     /// Output format.
-    #[arg(long, default_value = "human", value_parser = format_parser())]
+    #[arg(long, default_value = "human", value_parser = format_parser(), help_heading = "Output")]
     pub format: Format,
     /// Write the report to FILE instead of standard output.
-    #[arg(long, short, value_name = "FILE")]
+    #[arg(long, short, value_name = "FILE", help_heading = "Output")]
     pub output: Option<PathBuf>,
     /// Also write a report in FORMAT to FILE (repeatable), such as `--report sarif=bcpcheck.sarif`.
-    #[arg(long = "report", value_name = "FORMAT=FILE", value_parser = parse_report_target)]
+    #[arg(long = "report", value_name = "FORMAT=FILE", value_parser = parse_report_target, help_heading = "Output")]
     pub reports: Vec<ReportTarget>,
     /// Exceptions file (default: `exceptions` of bcpcheck.yaml).
-    #[arg(long, value_name = "FILE", conflicts_with = "no_exceptions")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "no_exceptions",
+        help_heading = "Exceptions and baselines"
+    )]
     pub exceptions: Option<PathBuf>,
     /// Apply no exception (file or inline): show every finding.
-    #[arg(long)]
+    #[arg(long, help_heading = "Exceptions and baselines")]
     pub no_exceptions: bool,
     /// Report findings whose fingerprint is in FILE as baselined: they do not fail the run.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Exceptions and baselines")]
     pub baseline: Option<PathBuf>,
     /// Write the fingerprints of the current findings to FILE as the new baseline, then report against it.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Exceptions and baselines")]
     pub write_baseline: Option<PathBuf>,
     /// Fail (exit 1) on findings at or above this severity [default: error].
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, help_heading = "Exceptions and baselines")]
     pub fail_on: Option<FailOn>,
     /// Evaluate as of this date (YYYY-MM-DD) instead of today, for reproducible audits.
-    #[arg(long, value_name = "DATE", env = "BCPCHECK_AS_OF")]
+    #[arg(
+        long,
+        value_name = "DATE",
+        env = "BCPCHECK_AS_OF",
+        help_heading = "Inputs"
+    )]
     pub as_of: Option<String>,
     /// Config file (default: bcpcheck.yaml found upward from the working directory).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Inputs")]
     pub config: Option<PathBuf>,
     /// Print only findings and errors, no summary.
-    #[arg(long, short)]
+    #[arg(long, short, help_heading = "Output")]
     pub quiet: bool,
     /// Colour output.
-    #[arg(long, value_enum, default_value = "auto")]
+    #[arg(long, value_enum, default_value = "auto", help_heading = "Output")]
     pub color: ColorChoice,
     /// Check only the given files that the config's `plans` globs match (for pre-commit, which passes every staged file).
-    #[arg(long)]
+    #[arg(long, help_heading = "Inputs")]
     pub only_plans: bool,
     /// Report every file found that does not parse, even one that does not look like a plan (no `apiVersion: bcp/v1`).
     #[arg(long)]
@@ -212,17 +284,29 @@ pub struct CheckArgs {
     #[arg(long, short)]
     pub verbose: bool,
     /// Largest plan file accepted, in bytes [default: 16 MiB].
-    #[arg(long, value_name = "BYTES")]
+    #[arg(long, value_name = "BYTES", help_heading = "Limits")]
     pub max_file_size: Option<u64>,
     /// Time one policy may take on one match, in milliseconds, before it is stopped [default: 1000].
-    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Limits")]
     pub max_eval_ms: Option<u64>,
     /// Memory the run may hold, in bytes, before it stops; 0 for no limit [default: 2 GiB].
-    #[arg(long, value_name = "BYTES")]
+    #[arg(long, value_name = "BYTES", help_heading = "Limits")]
     pub max_memory: Option<u64>,
     /// Print the policies that took the most evaluation time to standard error.
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub timings: bool,
+    /// Show only findings at or above this severity, in every format (hidden ones still count in the summary).
+    #[arg(long, value_enum, value_name = "SEVERITY", help_heading = "Output")]
+    pub min_severity: Option<MinSeverity>,
+    /// Per policy, the number of findings and of plans affected, most frequent first, instead of the findings.
+    #[arg(long, help_heading = "Output")]
+    pub statistics: bool,
+    /// Read no bcpcheck.yaml: flags and defaults only.
+    #[arg(long, conflicts_with = "config", help_heading = "Inputs")]
+    pub no_config: bool,
+    /// Never draw a progress bar (it is drawn only on a terminal, for runs longer than a second).
+    #[arg(long, help_heading = "Output")]
+    pub no_progress: bool,
 }
 
 /// Parses the command line, with `check` as the default command.
@@ -233,9 +317,30 @@ pub fn parse() -> Cli {
         Cli::has_subcommand(f) || matches!(f, "-h" | "--help" | "-V" | "--version" | "help")
     });
     if !is_command_or_top_flag {
+        if let Some(message) = first.as_deref().and_then(misspelt_command) {
+            eprintln!("{message}");
+            std::process::exit(2);
+        }
         args.insert(1, "check".into());
     }
     Cli::parse_from(args)
+}
+
+/// The error for a first argument that is no path but close to a subcommand's name
+/// (`bcpcheck chek plans`); `None` lets `check` take it as a path.
+pub fn misspelt_command(first: &str) -> Option<String> {
+    use clap::CommandFactory;
+    if first.starts_with('-') || std::path::Path::new(first).exists() {
+        return None;
+    }
+    let command = Cli::command();
+    let names: Vec<&str> = command.get_subcommands().map(|c| c.get_name()).collect();
+    let close = crate::document::suggest::suggest(first, names.iter().copied())?;
+    Some(format!(
+        "error: unrecognized subcommand `{first}`: did you mean `{close}`?\n\n\
+         (`bcpcheck PATH...` checks paths; no file or directory `{first}` exists.)\n\
+         For more information, try `bcpcheck --help`."
+    ))
 }
 
 impl Cli {

@@ -36,6 +36,16 @@ impl FailOn {
             _ => None,
         }
     }
+
+    /// The config and command-line spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailOn::Error => "error",
+            FailOn::Warning => "warning",
+            FailOn::Info => "info",
+            FailOn::Never => "never",
+        }
+    }
 }
 
 /// Settings from a config file; every path is already resolved against the file's directory.

@@ -20,6 +20,8 @@ fn main() -> ExitCode {
         Command::Test(args) => commands::test::run(args),
         Command::Init(args) => commands::init::run(args),
         Command::Schema => commands::init::schema(),
+        Command::Completions(args) => commands::shell::completions(args.shell),
+        Command::Manpage => commands::shell::manpage(),
     };
     ExitCode::from(code)
 }

@@ -90,6 +90,8 @@ pub struct Report {
     pub baseline_errors: Vec<BaselineError>,
     /// Per policy (in `policy_set` order), the evaluation time over every thread (`--timings`).
     pub time_spent: Option<Vec<Duration>>,
+    /// Findings that count but are not shown (`--min-severity`), per severity (info, warning, error).
+    pub hidden: [usize; 3],
 }
 
 impl Report {
@@ -103,11 +105,31 @@ impl Report {
         &self.policy_set.policies[finding.policy.index]
     }
 
-    /// Findings of one severity that count (neither waived nor baselined).
+    /// Findings of one severity that count (neither waived nor baselined), shown or hidden.
     pub fn count(&self, severity: Severity) -> usize {
         self.findings()
             .filter(|f| f.is_active() && f.severity == severity)
             .count()
+            + self.hidden[severity as usize]
+    }
+
+    /// Counting findings hidden by `--min-severity`.
+    pub fn hidden_count(&self) -> usize {
+        self.hidden.iter().sum()
+    }
+
+    /// Hides the findings below `min` from every format (`--min-severity`); those that count
+    /// (neither waived nor baselined) still count, in the summary and the exit code.
+    pub fn hide_below(&mut self, min: Severity) {
+        for file in &mut self.files {
+            file.findings.retain(|f| {
+                let shown = f.severity >= min;
+                if !shown && f.is_active() {
+                    self.hidden[f.severity as usize] += 1;
+                }
+                shown
+            });
+        }
     }
 
     /// A file shown as `name` (relative to the working directory), relative to the repository root.
@@ -166,6 +188,7 @@ impl Report {
         };
         let failing = |t: Severity| {
             self.findings().any(|f| f.is_active() && f.severity >= t)
+                || self.hidden[t as usize..].iter().any(|n| *n > 0)
                 || (!self.notices().is_empty() && Severity::Warning >= t)
         };
         match threshold {

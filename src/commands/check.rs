@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::output::{self, Destinations};
+use super::progress;
 use super::{print_problem, print_with, run_error, use_color, Written, EXIT_ERROR, EXIT_OK};
 use crate::baseline::Baseline;
 use crate::cli::CheckArgs;
@@ -83,7 +84,7 @@ pub fn settings(args: &CheckArgs, config: &Config, cwd: &Path) -> Result<Setting
         apply_exceptions: !args.no_exceptions,
         baseline: args.baseline.as_ref().map(|p| cwd.join(p)),
         timings: args.timings,
-        keep_sources: args.format == Format::Human
+        keep_sources: (args.format == Format::Human && !args.statistics)
             || args.reports.iter().any(|r| r.format == Format::Human),
     })
 }
@@ -120,13 +121,27 @@ pub fn run(args: CheckArgs) -> u8 {
         Err(code) => return code,
     };
     let stderr_color = use_color(args.color, std::io::stderr().is_terminal());
-    let prepared = run::load_config(args.config.as_deref(), &cwd)
+    if args.statistics && !matches!(args.format, Format::Human | Format::Concise) {
+        let message = "--statistics replaces the findings of the human formats; \
+                       use it with --format human or concise (and --report for other formats)";
+        return run_error(RunError::Usage(message.into()), stderr_color);
+    }
+    let config = if args.no_config {
+        Ok(Config::default())
+    } else {
+        run::load_config(args.config.as_deref(), &cwd)
+    };
+    let prepared = config
         .and_then(|config| settings(&args, &config, &cwd).map(|s| (config, s)))
-        .and_then(|(config, settings)| Ok((config, run::check::run(&settings)?)));
+        .and_then(|(config, settings)| Ok((config, check(&args, &settings)?)));
     let (config, mut report) = match prepared {
         Ok(done) => done,
         Err(err) => return run_error(err, stderr_color),
     };
+    // The exit code counts hidden findings too: computed from the report as run.
+    if let Some(min) = args.min_severity {
+        report.hide_below(min.severity());
+    }
     match write_reports(&args, config.file.as_deref(), &mut report, &cwd) {
         Ok(Written::All) => report.exit_code() as u8,
         Ok(Written::Closed) => EXIT_OK,
@@ -135,6 +150,21 @@ pub fn run(args: CheckArgs) -> u8 {
             EXIT_ERROR
         }
     }
+}
+
+/// Runs the check, with a progress bar on a terminal when the run is long.
+fn check(args: &CheckArgs, settings: &Settings) -> Result<Report, RunError> {
+    let prepared = run::check::prepare(settings)?;
+    let human = matches!(args.format, Format::Human | Format::Concise);
+    let terminal = std::io::stderr().is_terminal();
+    if !progress::wanted(terminal, human, args.no_progress || args.quiet) {
+        return Ok(prepared.run());
+    }
+    let bar = progress::Progress::new(prepared.files().len());
+    let ticker = bar.clone();
+    let report = prepared.run_with(Some(std::sync::Arc::new(move || ticker.tick())));
+    bar.finish();
+    Ok(report)
 }
 
 /// Writes the baseline, the main output and every extra report; every destination is checked
@@ -182,7 +212,7 @@ fn write_reports(
     if let Some(table) = render::timings(report, TIMINGS_SHOWN) {
         eprint!("{table}");
     }
-    if args.format != Format::Human {
+    if !matches!(args.format, Format::Human | Format::Concise) {
         for diag in report.diagnostics() {
             print_problem(diag, stderr_color);
         }
@@ -191,17 +221,20 @@ fn write_reports(
         }
     }
     let mut written = Written::All;
-    match &args.output {
-        Some(path) => output::write_atomically_with(&cwd.join(path), &shown(path), |out| {
+    let main = |out: &mut dyn std::io::Write| {
+        if args.statistics {
+            out.write_all(render::concise::statistics(report, style).as_bytes())
+        } else {
             render::render_to(report, args.format, style, out)
-        })?,
+        }
+    };
+    match &args.output {
+        Some(path) => output::write_atomically_with(&cwd.join(path), &shown(path), main)?,
         None => {
-            written = print_with(|out| render::render_to(report, args.format, style, out)).map_err(
-                |e| output::OutputError::Write {
-                    path: "standard output".into(),
-                    reason: e.to_string(),
-                },
-            )?
+            written = print_with(main).map_err(|e| output::OutputError::Write {
+                path: "standard output".into(),
+                reason: e.to_string(),
+            })?
         }
     }
     let plain = Style {

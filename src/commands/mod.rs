@@ -5,6 +5,8 @@ pub mod check;
 pub mod init;
 pub mod output;
 pub mod policies;
+pub mod progress;
+pub mod shell;
 pub mod test;
 
 use std::io::Write;

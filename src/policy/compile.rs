@@ -7,6 +7,85 @@ use super::FILE_FIELDS;
 use crate::document::{suggest, Node, Span};
 use crate::expression::{Root, GLOBAL_FUNCTIONS, ROOT_VARIABLES};
 
+/// The CEL language definition, linked from every syntax error.
+pub const CEL_LANGUAGE_DEFINITION: &str =
+    "https://github.com/google/cel-spec/blob/master/doc/langdef.md";
+
+/// The help of an expression that does not parse: hints for the mistakes policy authors coming
+/// from other languages make, then the link to the CEL language definition.
+pub(super) fn syntax_help(text: &str) -> String {
+    let mut hints = syntax_hints(text);
+    hints.push(format!(
+        "the CEL language definition: {CEL_LANGUAGE_DEFINITION}"
+    ));
+    hints.join("\n")
+}
+
+/// Hints for the common mistakes in `text`: `=` for `==`, `and`/`or`/`not` for `&&`/`||`/`!`,
+/// a single `&` or `|`, an unclosed string.
+fn syntax_hints(text: &str) -> Vec<String> {
+    // Operators are looked for outside string literals only.
+    let mut code = String::new();
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in text.chars() {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+                code.push(' ');
+            }
+            None => {
+                if c == '"' || c == '\'' {
+                    quote = Some(c);
+                }
+                code.push(if quote.is_some() { ' ' } else { c });
+            }
+        }
+    }
+    let mut hints = Vec::new();
+    if let Some(q) = quote {
+        hints.push(format!(
+            "a string opened with {q} is not closed: check the quotes"
+        ));
+    }
+    let bytes = code.as_bytes();
+    // `op` alone: neither doubled (`==`, `&&`) nor the end of a two-character operator (`<=`).
+    let single = |op: u8, around: &[u8]| {
+        bytes.iter().enumerate().any(|(i, b)| {
+            let before = (i > 0).then(|| bytes[i - 1]);
+            let after = bytes.get(i + 1).copied();
+            *b == op
+                && before.is_none_or(|c| c != op && !around.contains(&c))
+                && after.is_none_or(|c| c != op)
+        })
+    };
+    if single(b'=', b"=!<>") {
+        hints
+            .push("CEL compares with `==`: `=` alone is not an operator (`self.tier == 1`)".into());
+    }
+    if single(b'&', b"") {
+        hints.push("CEL's logical and is `&&`; a single `&` is not an operator".into());
+    }
+    if single(b'|', b"") {
+        hints.push("CEL's logical or is `||`; a single `|` is not an operator".into());
+    }
+    let words: Vec<&str> = code
+        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+        .collect();
+    for (word, op) in [("and", "&&"), ("or", "||"), ("not", "!")] {
+        if words.contains(&word) {
+            hints.push(format!("CEL writes `{word}` as `{op}`"));
+        }
+    }
+    hints
+}
+
 impl Checker<'_> {
     /// Compiles one expression and checks the names it reads.
     pub(super) fn expression(
@@ -34,7 +113,7 @@ impl Checker<'_> {
                     Span::new(at, at + 1),
                     format!("invalid CEL: {}", e.message),
                     "here",
-                    Some("fix the expression; see the CEL language definition".into()),
+                    Some(syntax_help(text)),
                 ));
                 return None;
             }
@@ -155,5 +234,23 @@ impl Checker<'_> {
             i = last.saturating_sub(1).max(start);
         }
         i
+    }
+}
+
+#[cfg(test)]
+mod hint_tests {
+    use super::syntax_hints;
+
+    #[test]
+    fn common_mistakes_get_a_hint_and_correct_operators_do_not() {
+        let hint = |t: &str| syntax_hints(t).join(" | ");
+        assert!(hint("self.tier = 1").contains("`==`"));
+        assert!(hint("a and b").contains("`&&`"));
+        assert!(hint("a or not b").contains("`||`") && hint("a or not b").contains("`!`"));
+        assert!(hint("a & b").contains("single `&`"));
+        assert!(hint("a | b").contains("single `|`"));
+        assert!(hint("self.name == 'x").contains("not closed"));
+        assert_eq!(hint("a == 1 && b != 2 || c <= 3 && d >= 4"), "");
+        assert_eq!(hint("self.note == 'a = b and c'"), "");
     }
 }

@@ -53,6 +53,11 @@ pub fn files(pack: &str) -> Vec<EmbeddedFile> {
     files
 }
 
+/// A file embedded from `policies/`, by its path in that folder (`core/tests/bcptest.yaml`).
+pub fn embedded(path: &str) -> Option<&'static str> {
+    POLICIES.get_file(path).and_then(|f| f.contents_utf8())
+}
+
 /// The default policy parameters (`policies/params.yaml`).
 pub fn default_params() -> &'static str {
     POLICIES

@@ -1,6 +1,7 @@
 //! Where policies come from: the built-in packs chosen for a run, and the policy files and
 //! directories users name.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
@@ -66,11 +67,39 @@ pub fn builtin(packs: &[String]) -> Vec<PolicySource> {
         .collect()
 }
 
+/// The file name of a test manifest (`bcpcheck test`).
+pub const MANIFEST: &str = "bcptest.yaml";
+
+/// The plans named by the test manifest in `dir`, if there is one.
+fn fixture_plans(dir: &Path) -> HashSet<PathBuf> {
+    let manifest = dir.join(MANIFEST);
+    let Ok(text) = std::fs::read_to_string(&manifest) else {
+        return HashSet::new();
+    };
+    let Some(root) = crate::document::yaml::parse_stream(&text, 0)
+        .ok()
+        .and_then(|mut roots| (!roots.is_empty()).then(|| roots.remove(0)))
+    else {
+        return HashSet::new();
+    };
+    let cases = root
+        .as_map()
+        .and_then(|m| m.get("cases"))
+        .and_then(|c| c.as_seq())
+        .unwrap_or_default();
+    cases
+        .iter()
+        .filter_map(|case| case.as_map()?.get("plan")?.as_str())
+        .map(|plan| dir.join(plan))
+        .collect()
+}
+
 /// Reads the policy files and directories named by the user (YAML files, recursively); a file
 /// inside `root` is not read through a symbolic link that leads out of it.
 pub fn user(paths: &[PathBuf], cwd: &Path, root: &Path) -> (Vec<PolicySource>, Vec<PolicyError>) {
     let mut sources = Vec::new();
     let mut errors = Vec::new();
+    let mut fixtures: HashMap<PathBuf, HashSet<PathBuf>> = HashMap::new();
     for path in paths {
         let arg = path.to_string_lossy().into_owned();
         let found = discover::discover(&[arg], Path::new(""), cwd);
@@ -86,6 +115,14 @@ pub fn user(paths: &[PathBuf], cwd: &Path, root: &Path) -> (Vec<PolicySource>, V
             }
             // Fixtures and manifests live beside policies; they are not policies.
             if name.split('/').any(|part| part == "tests") {
+                continue;
+            }
+            // Elsewhere a test manifest names its fixture plans: they are not policies either.
+            let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+            let named = fixtures
+                .entry(dir.clone())
+                .or_insert_with(|| fixture_plans(&dir));
+            if path.file_name().is_some_and(|n| n == MANIFEST) || named.contains(&path) {
                 continue;
             }
             let read = document::confine(&path, &name, root)

@@ -4,12 +4,12 @@
 use std::sync::{Arc, OnceLock};
 
 use super::fields::Fields;
-use super::model::{MessageExpr, Policy, PolicyError, Variable};
+use super::model::{MessageExpr, Policy, PolicyError, Reference, Variable};
 use super::select::Selector;
 use super::POLICY_FIELDS;
 use crate::document::object::ObjectReader;
 use crate::document::path::Step;
-use crate::document::{schema, suggest, LogicalPath, Node, Segment, SourceFile, Span};
+use crate::document::{schema, suggest, LogicalPath, Node, Segment, SourceFile, Span, Value};
 use crate::expression::Runtime;
 use crate::finding::Severity;
 
@@ -77,11 +77,8 @@ impl Checker<'_> {
         let field_path = self.field_path(&mut r, &fields, &mut errors);
         let help = r.string("help").map(|(h, _)| h.trim().to_string());
         let url = r.string("url").map(|(u, _)| u.to_string());
-        let references = r
-            .strings("references")
-            .into_iter()
-            .map(|(s, _)| s)
-            .collect();
+        let (references, structured_references) =
+            self.references(&mut r, &mut errors).into_iter().unzip();
         let tags = r.strings("tags").into_iter().map(|(s, _)| s).collect();
         self.unknown_fields(r, &mut errors);
 
@@ -103,6 +100,7 @@ impl Checker<'_> {
                     help,
                     url,
                     references,
+                    structured_references,
                     tags,
                     pack,
                     origin: self.file.clone(),
@@ -275,6 +273,62 @@ impl Checker<'_> {
     }
 
     /// Fields no policy has.
+    /// `references`: text (`ISO 22301:2019 8.4.2 (note)`) or `{standard, clause, note}`; each
+    /// as text (plain ones as written) and, when written as a mapping, its parts.
+    fn references(
+        &self,
+        r: &mut ObjectReader<'_>,
+        errors: &mut Vec<PolicyError>,
+    ) -> Vec<(String, Option<Reference>)> {
+        let Some(node) = r.node("references") else {
+            return Vec::new();
+        };
+        let items: Vec<&Node> = match &node.value {
+            Value::Seq(items) => items.iter().collect(),
+            _ => vec![node],
+        };
+        let mut out = Vec::new();
+        for item in items {
+            if let Some(text) = item.as_str() {
+                out.push((text.to_string(), None));
+                continue;
+            }
+            if item.as_map().is_none() {
+                errors.push(self.problem(
+                    item.span,
+                    format!("a reference must be text or a mapping, not a {}", item.type_name()),
+                    "write `ISO 22301:2019 8.4.2`, or `{standard: ISO 22301, clause: 8.4.2, note: ...}`",
+                ));
+                continue;
+            }
+            let mut fields = ObjectReader::new(item, "a reference");
+            let standard = fields
+                .required_string("standard")
+                .map(|(s, _)| s.trim().to_string());
+            let clause = fields
+                .required_string("clause")
+                .map(|(s, _)| s.trim().to_string());
+            let note = fields.string("note").map(|(s, _)| s.trim().to_string());
+            for e in fields.finish() {
+                errors.push(PolicyError::field(self.file, e));
+            }
+            if let (Some(standard), Some(clause)) = (standard, clause) {
+                // The standard is normalised as plain text is, so both spellings share a row.
+                let parsed = Reference::parse(&format!("{standard} {clause}"));
+                let reference = Reference {
+                    standard: parsed
+                        .standard
+                        .filter(|_| parsed.clause.as_deref() == Some(clause.as_str()))
+                        .or(Some(standard)),
+                    clause: Some(clause),
+                    note: note.filter(|n| !n.is_empty()),
+                };
+                out.push((reference.text(), Some(reference)));
+            }
+        }
+        out
+    }
+
     fn unknown_fields(&self, r: ObjectReader<'_>, errors: &mut Vec<PolicyError>) {
         for mut e in r.finish() {
             if e.help

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::document::{yaml, Segment};
+use crate::document::{yaml, LogicalPath, Segment};
 use crate::policy::Policy;
 
 /// The complete example plan, which passes every built-in policy: the source of "passing" snippets.
@@ -91,15 +91,103 @@ pub fn list_markdown(policies: &[&Policy]) -> String {
     out
 }
 
-/// `policies show ID`: everything about one policy, with a passing snippet from the example plan.
-pub fn show(p: &Policy) -> String {
+/// A failing excerpt of a policy's own test fixture and the same place in the complete example.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Example {
+    /// The fixture plan, as shown, and its case name.
+    pub fixture: String,
+    /// Numbered lines around what the policy reports.
+    pub failing: String,
+    /// The same place in the complete example plan, which passes.
+    pub fixed: Option<String>,
+}
+
+/// Finds a failing example of `policy` in a test manifest (`bcptest.yaml` text), reading fixture
+/// plans with `read` (a path relative to the manifest); the fix is the same place in the bundled
+/// example plan.
+pub fn example(
+    policy: &str,
+    manifest: &str,
+    read: &dyn Fn(&str) -> Option<String>,
+) -> Option<Example> {
+    let root = yaml::parse_stream(manifest, 0).ok()?.into_iter().next()?;
+    for case in root.as_map()?.get("cases")?.as_seq()? {
+        let case = case.as_map()?;
+        let (Some(plan), Some(expect)) = (
+            case.get("plan").and_then(|n| n.as_str()),
+            case.get("expect").and_then(|n| n.as_seq()),
+        ) else {
+            continue;
+        };
+        let path = expect.iter().find_map(|e| {
+            let e = e.as_map()?;
+            (e.get("policy")?.as_str()? == policy).then(|| e.get("path")?.as_str())?
+        });
+        let Some(path) = path.and_then(LogicalPath::parse) else {
+            continue;
+        };
+        let Some(text) = read(plan) else { continue };
+        let Some((mut failing, depth)) = excerpt(&text, &path.0) else {
+            continue;
+        };
+        // The fix shows the node the failing excerpt shows (a missing field's parent, whole),
+        // or, for a missing top-level field, that field; never a whole plan.
+        let shown = if depth == 0 && !path.0.is_empty() {
+            failing = format!("(the plan has no `{path}`)");
+            &path.0[..1]
+        } else {
+            &path.0[..depth]
+        };
+        let fixed = excerpt(EXAMPLE_PLAN, shown)
+            .map(|(text, _)| text)
+            .filter(|f| *f != failing);
+        let name = case.get("name").and_then(|n| n.as_str()).unwrap_or("");
+        return Some(Example {
+            fixture: format!("{plan} (case `{name}`)"),
+            failing,
+            fixed,
+        });
+    }
+    None
+}
+
+/// Numbered lines of `text` at `path`, or at its nearest existing parent (at most eight lines),
+/// and how many segments of `path` exist.
+fn excerpt(text: &str, path: &[Segment]) -> Option<(String, usize)> {
+    let root = yaml::parse_stream(text, 0).ok()?.into_iter().next()?;
+    let (node, depth) = root.resolve(path);
+    let start = text[..node.key_span.unwrap_or(node.span).start.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let end = node.span.end.min(text.len()).max(start);
+    // Whole lines: a flow mapping's closing brace belongs to the excerpt.
+    let end = text[end..].find('\n').map_or(text.len(), |i| end + i);
+    let first_line = text[..start].matches('\n').count() + 1;
+    let lines: Vec<String> = text[start..end]
+        .lines()
+        .take(8)
+        .enumerate()
+        .map(|(i, l)| format!("{:>4} | {l}", first_line + i))
+        .collect();
+    (!lines.is_empty()).then(|| (lines.join("\n"), depth))
+}
+
+/// `policies show ID`: a rule page in the manner of ruff's: what it checks, why it matters, how
+/// it is written, a failing example from its fixtures and the fix.
+pub fn show(p: &Policy, example: Option<&Example>) -> String {
     let mut out = format!("{}  [{}]  {}\n", p.id, p.severity, p.title);
     let mut field = |name: &str, value: &str| {
         if !value.trim().is_empty() {
             out.push_str(&format!("\n{name}:\n{}\n", indent(value.trim_end())));
         }
     };
-    field("pack", p.pack.as_deref().unwrap_or("(own policy file)"));
+    field(
+        "source",
+        &match &p.pack {
+            Some(pack) => format!("built-in (pack {pack})"),
+            None => format!("{}:{}", p.origin.name, p.origin.line_col(p.span.start).line),
+        },
+    );
     field(
         "why it matters / how to fix",
         p.help.as_deref().unwrap_or(""),
@@ -124,15 +212,27 @@ pub fn show(p: &Policy) -> String {
     for v in &p.variables {
         field(&format!("variables.{}", v.name), &v.expr.compiled.text);
     }
-    field("rule", &p.rule.compiled.text);
+    field("rule (CEL)", &p.rule.compiled.text);
     field("message", p.message.as_deref().unwrap_or(""));
     field("url", p.url.as_deref().unwrap_or(""));
-    field(
-        "source",
-        &format!("{}:{}", p.origin.name, p.origin.line_col(p.span.start).line),
-    );
-    if let Some(snippet) = example_snippet(p) {
-        field("passing example (from the bundled example plan)", &snippet);
+    match example {
+        Some(example) => {
+            field(
+                &format!("failing example (from {})", example.fixture),
+                &example.failing,
+            );
+            if let Some(fixed) = &example.fixed {
+                field(
+                    "the fix (the same place in the complete example plan)",
+                    fixed,
+                );
+            }
+        }
+        None => {
+            if let Some(snippet) = example_snippet(p) {
+                field("passing example (from the bundled example plan)", &snippet);
+            }
+        }
     }
     out
 }

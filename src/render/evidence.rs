@@ -1,6 +1,9 @@
 //! The content of the auditor's evidence report, gathered once for the Markdown and HTML renderers.
 
-use super::status::{self, ClauseRow, Status};
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+use super::status::{self, Status};
 use super::{flatten, human, FlatDiagnostic};
 use crate::finding::Finding;
 use crate::policy::Policy;
@@ -25,8 +28,8 @@ pub struct Evidence<'a> {
     pub summary: String,
     /// Per plan file, every policy's outcome.
     pub plans: Vec<PlanEvidence<'a>>,
-    /// Clause x plan.
-    pub matrix: Vec<ClauseRow>,
+    /// Clause x plan, grouped by standard (sorted by name), clauses in natural order.
+    pub matrix: Vec<StandardRows>,
     /// Exceptions and what became of them.
     pub exceptions: &'a Exceptions,
     /// Problems that make the run exit with code 2.
@@ -126,7 +129,7 @@ pub fn gather(report: &Report) -> Evidence<'_> {
         }),
         summary: human::summary(report),
         plans,
-        matrix: status::matrix(report),
+        matrix: matrix(report),
         exceptions,
         problems: report.diagnostics().into_iter().map(flatten).collect(),
         notices: report.notices().iter().map(|n| flatten(n)).collect(),
@@ -137,6 +140,103 @@ pub fn gather(report: &Report) -> Evidence<'_> {
             .flat_map(|f| f.skipped.iter().map(move |r| (f.name.as_str(), r.as_str())))
             .collect(),
     }
+}
+
+/// The compliance matrix rows of one standard.
+pub struct StandardRows {
+    /// The standard: `ISO 22301`, `NIST SP 800-53`, `DORA`.
+    pub standard: String,
+    /// Its clauses cited by a policy of the run, in natural order (`CP-2(7)` before `CP-10`).
+    pub rows: Vec<MatrixRow>,
+}
+
+/// One clause: the policies citing it, what they take from it, and per plan the worst outcome.
+pub struct MatrixRow {
+    /// The clause: `8.4.2`, `CP-2(7)`, `Art. 12(6)`.
+    pub clause: String,
+    /// The notes of the references, each once.
+    pub notes: Vec<String>,
+    /// Ids of the policies that cite it.
+    pub policies: Vec<String>,
+    /// Per plan (in [`status::plans`] order), the worst outcome of those policies.
+    pub cells: Vec<Status>,
+}
+
+/// Every clause of a standard cited by a policy of the run x every plan; references that name
+/// no clause ("no normative source") have no row.
+fn matrix(report: &Report) -> Vec<StandardRows> {
+    let plans: Vec<_> = status::plans(report).collect();
+    let mut standards: BTreeMap<String, Vec<MatrixRow>> = BTreeMap::new();
+    for (index, policy) in report.policy_set.policies.iter().enumerate() {
+        for citation in policy.citations() {
+            let (Some(standard), Some(clause)) = (citation.standard, &citation.clause) else {
+                continue;
+            };
+            let rows = standards.entry(standard).or_default();
+            let at = match rows.iter().position(|r| r.clause == *clause) {
+                Some(at) => at,
+                None => {
+                    rows.push(MatrixRow {
+                        clause: clause.clone(),
+                        notes: Vec::new(),
+                        policies: Vec::new(),
+                        cells: vec![Status::NotApplicable; plans.len()],
+                    });
+                    rows.len() - 1
+                }
+            };
+            let row = &mut rows[at];
+            if let Some(note) = &citation.note {
+                if !row.notes.contains(note) {
+                    row.notes.push(note.clone());
+                }
+            }
+            if !row.policies.contains(&policy.id) {
+                row.policies.push(policy.id.clone());
+            }
+            for (cell, plan) in row.cells.iter_mut().zip(&plans) {
+                *cell = (*cell).max(status::status(plan, index, policy));
+            }
+        }
+    }
+    standards
+        .into_iter()
+        .map(|(standard, mut rows)| {
+            rows.sort_by(|a, b| natural_cmp(&a.clause, &b.clause));
+            StandardRows { standard, rows }
+        })
+        .collect()
+}
+
+/// Compares clause numbers as people read them: runs of digits by value (`8.10` after `8.9`,
+/// `CP-2(7)` before `CP-10`), the rest as text.
+pub fn natural_cmp(a: &str, b: &str) -> Ordering {
+    fn chunks(s: &str) -> Vec<(bool, &str)> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        let bytes = s.as_bytes();
+        for i in 1..=bytes.len() {
+            if i == bytes.len() || bytes[i].is_ascii_digit() != bytes[start].is_ascii_digit() {
+                out.push((bytes[start].is_ascii_digit(), &s[start..i]));
+                start = i;
+            }
+        }
+        out
+    }
+    let (ca, cb) = (chunks(a), chunks(b));
+    for (x, y) in ca.iter().zip(&cb) {
+        let order = match (x, y) {
+            ((true, x), (true, y)) => {
+                let (x, y) = (x.trim_start_matches('0'), y.trim_start_matches('0'));
+                x.len().cmp(&y.len()).then(x.cmp(y))
+            }
+            ((_, x), (_, y)) => x.cmp(y),
+        };
+        if order != Ordering::Equal {
+            return order;
+        }
+    }
+    ca.len().cmp(&cb.len()).then(a.cmp(b))
 }
 
 /// How a waiver reads in the report: justification, owner, approver, ticket, expiry and origin.
@@ -156,4 +256,37 @@ pub fn waiver_text(finding: &Finding) -> Option<String> {
         parts.push(format!("expires {expires}"));
     }
     Some(format!("{} ({})", parts.join("; "), w.origin))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::natural_cmp;
+
+    #[test]
+    fn clauses_sort_naturally() {
+        let mut clauses = vec![
+            "CP-10",
+            "CP-2(7)",
+            "CP-2",
+            "8.10",
+            "8.9",
+            "8.4.2",
+            "Art. 12(6)",
+            "Art. 5",
+        ];
+        clauses.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(
+            clauses,
+            [
+                "8.4.2",
+                "8.9",
+                "8.10",
+                "Art. 5",
+                "Art. 12(6)",
+                "CP-2",
+                "CP-2(7)",
+                "CP-10"
+            ]
+        );
+    }
 }

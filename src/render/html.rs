@@ -151,18 +151,25 @@ fn matrix(e: &Evidence<'_>) -> Markup {
         @if e.matrix.is_empty() {
             p { "No policy of this run cites a standard clause." }
         } @else {
-            table {
-                thead { tr {
-                    th { "clause" } th { "policies" }
-                    @for plan in &e.plans { th { code { (plan.name) } } }
-                } }
-                tbody {
-                    @for row in &e.matrix {
-                        tr {
-                            td { (row.clause) }
-                            td { @for (i, id) in row.policies.iter().enumerate() {
-                                @if i > 0 { ", " } code { (id) } } }
-                            @for cell in &row.cells { td class="cell" { (badge(*cell)) } }
+            @for group in &e.matrix {
+                h3 { (group.standard) }
+                table {
+                    thead { tr {
+                        th { "clause" } th { "policies" }
+                        @for plan in &e.plans { th { code { (plan.name) } } }
+                    } }
+                    tbody {
+                        @for row in &group.rows {
+                            tr {
+                                td { (row.clause)
+                                    @if !row.notes.is_empty() {
+                                        " " span class="muted" { "(" (row.notes.join("; ")) ")" }
+                                    }
+                                }
+                                td { @for (i, id) in row.policies.iter().enumerate() {
+                                    @if i > 0 { ", " } code { (id) } } }
+                                @for cell in &row.cells { td class="cell" { (badge(*cell)) } }
+                            }
                         }
                     }
                 }

@@ -93,6 +93,10 @@ fn finding_diagnostic<'a>(
         }
         help.push_str(&format!("references: {}", policy.references.join("; ")));
     }
+    if !help.is_empty() {
+        help.push('\n');
+    }
+    help.push_str(&format!("for more: bcpcheck policies show {}", policy.id));
     // A policy without `message` reports its title, which states the passing condition: say it
     // is not met.
     let message = if finding.message == policy.title {
@@ -218,6 +222,10 @@ pub fn summary(report: &Report) -> String {
             "; {} about exceptions",
             plural(notices, "warning", "warnings")
         ));
+    }
+    let hidden = report.hidden_count();
+    if hidden > 0 {
+        line.push_str(&format!("; {hidden} hidden by --min-severity"));
     }
     if problems > 0 {
         line.push_str(&format!(

@@ -118,6 +118,13 @@ struct Summary {
     waived: usize,
     baselined: usize,
     notices: usize,
+    /// Findings that count but are not listed (`--min-severity`); absent when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    hidden: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Serialize)]
@@ -279,6 +286,7 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
             waived: report.waived(),
             baselined: report.baselined(),
             notices: report.notices().len(),
+            hidden: report.hidden_count(),
         },
         findings: Findings(report),
         errors,

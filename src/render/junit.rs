@@ -27,6 +27,9 @@ fn xml_safe(text: &str) -> String {
 /// What one test case holds.
 enum Verdict {
     Pass,
+    /// Findings below `--fail-on`: the case passes (as the exit code says) and shows them in
+    /// `<system-out>`.
+    Reported(String),
     Skipped(String),
     Failure {
         message: String,
@@ -100,6 +103,18 @@ fn waived_summary(findings: &[&Finding]) -> String {
     format!("waived: {}", parts.join(" | "))
 }
 
+/// Whether a finding of `severity` fails a run with this threshold.
+fn fails(fail_on: crate::config::FailOn, severity: crate::finding::Severity) -> bool {
+    use crate::config::FailOn;
+    use crate::finding::Severity;
+    match fail_on {
+        FailOn::Error => severity >= Severity::Error,
+        FailOn::Warning => severity >= Severity::Warning,
+        FailOn::Info => true,
+        FailOn::Never => false,
+    }
+}
+
 fn plan_suite(report: &Report, file: &FileReport) -> Suite {
     let mut cases = Vec::new();
     if let Some(err) = &file.load_error {
@@ -127,6 +142,7 @@ fn plan_suite(report: &Report, file: &FileReport) -> Suite {
             Status::Failed => {
                 let active: Vec<&&Finding> = findings.iter().filter(|f| f.is_active()).collect();
                 let message = match active.as_slice() {
+                    [] => format!("findings hidden by --min-severity: {}", policy.title),
                     [one] => one.message.clone(),
                     many => format!("{} findings: {}", many.len(), policy.title),
                 };
@@ -137,10 +153,22 @@ fn plan_suite(report: &Report, file: &FileReport) -> Suite {
                 if !policy.references.is_empty() {
                     body.push(format!("references: {}", policy.references.join("; ")));
                 }
-                Verdict::Failure {
-                    message,
-                    kind: policy.severity.to_string(),
-                    body: body.join("\n"),
+                if fails(report.fail_on, policy.severity) {
+                    Verdict::Failure {
+                        message,
+                        kind: policy.severity.to_string(),
+                        body: body.join("\n"),
+                    }
+                } else {
+                    body.insert(
+                        0,
+                        format!(
+                            "{}: {message} (below --fail-on {}: not a failure)",
+                            policy.severity,
+                            report.fail_on.as_str()
+                        ),
+                    );
+                    Verdict::Reported(body.join("\n"))
                 }
             }
             Status::NotEvaluated => Verdict::Error {
@@ -242,6 +270,13 @@ fn write_case(w: &mut Writer<Vec<u8>>, case: &Case) -> io::Result<()> {
     match &case.verdict {
         Verdict::Pass => {
             element.write_empty()?;
+        }
+        Verdict::Reported(body) => {
+            element.write_inner_content(|w| {
+                w.create_element("system-out")
+                    .write_text_content(BytesText::new(&xml_safe(body)))
+                    .map(|_| ())
+            })?;
         }
         Verdict::Skipped(message) => {
             element.write_inner_content(|w| {

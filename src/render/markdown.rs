@@ -90,28 +90,35 @@ fn matrix(out: &mut String, e: &Evidence<'_>) {
         let _ = writeln!(out, "No policy of this run cites a standard clause.\n");
         return;
     }
-    let _ = write!(out, "| clause | policies |");
-    for plan in &e.plans {
-        let _ = write!(out, " {} |", escape(plan.name));
-    }
-    let _ = write!(out, "\n|---|---|");
-    for _ in &e.plans {
-        out.push_str("---|");
-    }
-    out.push('\n');
-    for row in &e.matrix {
-        let _ = write!(
-            out,
-            "| {} | {} |",
-            escape(&row.clause),
-            escape(&row.policies.join(", "))
-        );
-        for cell in &row.cells {
-            let _ = write!(out, " {} |", outcome(*cell));
+    for group in &e.matrix {
+        let _ = writeln!(out, "### {}\n", escape(&group.standard));
+        let _ = write!(out, "| clause | policies |");
+        for plan in &e.plans {
+            let _ = write!(out, " {} |", escape(plan.name));
+        }
+        let _ = write!(out, "\n|---|---|");
+        for _ in &e.plans {
+            out.push_str("---|");
+        }
+        out.push('\n');
+        for row in &group.rows {
+            let mut clause = row.clause.clone();
+            if !row.notes.is_empty() {
+                clause.push_str(&format!(" ({})", row.notes.join("; ")));
+            }
+            let _ = write!(
+                out,
+                "| {} | {} |",
+                escape(&clause),
+                escape(&row.policies.join(", "))
+            );
+            for cell in &row.cells {
+                let _ = write!(out, " {} |", outcome(*cell));
+            }
+            out.push('\n');
         }
         out.push('\n');
     }
-    out.push('\n');
 }
 
 fn plan_section(out: &mut String, plan: &PlanEvidence<'_>) {

@@ -1,6 +1,7 @@
 //! Renderers: one module per output format. They read a report and never evaluate anything.
 
 pub mod catalog;
+pub mod concise;
 pub mod evidence;
 pub mod github;
 pub mod html;
@@ -22,6 +23,8 @@ use crate::report::Report;
 pub enum Format {
     /// Diagnostics with source snippets, for people.
     Human,
+    /// One line per finding (`file:line:col: severity[ID] message`), then the summary.
+    Concise,
     /// Versioned JSON, for tools.
     Json,
     /// SARIF 2.1.0, for code scanning.
@@ -38,8 +41,9 @@ pub enum Format {
 
 impl Format {
     /// Every format, in the order `--help` lists them.
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 8] = [
         Format::Human,
+        Format::Concise,
         Format::Json,
         Format::Sarif,
         Format::Github,
@@ -52,6 +56,7 @@ impl Format {
     pub fn name(self) -> &'static str {
         match self {
             Format::Human => "human",
+            Format::Concise => "concise",
             Format::Json => "json",
             Format::Sarif => "sarif",
             Format::Github => "github",
@@ -65,6 +70,9 @@ impl Format {
     pub fn about(self) -> &'static str {
         match self {
             Format::Human => "Diagnostics with source snippets, for people",
+            Format::Concise => {
+                "One line per finding (file:line:col: severity[ID] message), then the summary"
+            }
             Format::Json => "Versioned JSON, for tools",
             Format::Sarif => "SARIF 2.1.0, for code scanning",
             Format::Github => "GitHub Actions workflow commands (annotations), plus a step summary",
@@ -155,6 +163,7 @@ pub fn render_to(
 pub fn render(report: &Report, format: Format, style: Style) -> String {
     match format {
         Format::Human => human::render(report, style),
+        Format::Concise => concise::render(report, style),
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report),
         Format::Github => github::render(report),

@@ -18,6 +18,9 @@ use crate::policy::{self, sources, PolicySet};
 use crate::report::{FileReport, NoPlan, Report};
 use crate::waiver::{self, Exceptions};
 
+/// Called from a worker thread each time a file is checked.
+pub type FileDone = Arc<dyn Fn() + Send + Sync>;
+
 /// Runs a whole check.
 pub fn run(settings: &Settings) -> Result<Report, RunError> {
     Ok(prepare(settings)?.run())
@@ -168,11 +171,20 @@ impl Prepared {
 
     /// Checks every file, in parallel, within the evaluation budget.
     pub fn run(self) -> Report {
+        self.run_with(None)
+    }
+
+    /// [`Prepared::run`], calling `done` after each file is checked (for a progress bar).
+    pub fn run_with(self, done: Option<FileDone>) -> Report {
         let candidates: Arc<Vec<Candidate>> = Arc::new(self.discovery.files);
         let (engine, load, files) = (self.engine.clone(), self.load.clone(), candidates.clone());
         let work = move |job: pool::Job<'_>| {
             let candidate = &files[job.index];
-            check_file(&engine, candidate, &load, job)
+            let report = check_file(&engine, candidate, &load, job);
+            if let Some(done) = &done {
+                done();
+            }
+            report
         };
         let disable = |policy| self.engine.disable(policy);
         crate::engine::alloc::set_limit(self.budget.memory);
@@ -214,6 +226,7 @@ impl Prepared {
             baseline: None,
             baseline_errors: Vec::new(),
             time_spent: self.engine.time_spent(),
+            hidden: [0; 3],
         };
         if let Some(path) = &settings.baseline {
             let shown = discover::display(path, cwd);

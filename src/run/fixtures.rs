@@ -20,7 +20,7 @@ use crate::finding::Severity;
 use crate::policy::{self, sources, PolicyError, PolicySet};
 
 /// The file name of a test manifest.
-pub const MANIFEST: &str = "bcptest.yaml";
+pub const MANIFEST: &str = crate::policy::sources::MANIFEST;
 
 /// One expected finding.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -16,6 +16,9 @@ pub struct Directive {
     pub line: usize,
     /// 1-based line it waives.
     pub target_line: usize,
+    /// 1-based last line it waives: a comment above a list item (`- id: DEP-MAIN`) covers the
+    /// whole item; otherwise `target_line`.
+    pub target_end: usize,
     /// The comment's bytes.
     pub span: Span,
 }
@@ -156,16 +159,18 @@ fn scan_text(source: &SourceFile, scalars: &[Span], limit: usize) -> Directives 
                 continue;
             }
         };
-        let target_line = if before.trim().is_empty() {
-            next_code_line(source, line)
+        let (target_line, target_end) = if before.trim().is_empty() {
+            let next = next_code_line(source, line);
+            (next, item_end(source, next))
         } else {
-            line
+            (line, line)
         };
         out.directives.push(Directive {
             policies: ids,
             reason,
             line,
             target_line,
+            target_end,
             span,
         });
     }
@@ -177,6 +182,47 @@ fn is_policy_id(id: &str) -> bool {
         && id
             .chars()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// The text of 1-based `line`, without its line break; `None` past the end.
+fn line_text(source: &SourceFile, line: usize) -> Option<&str> {
+    let text: &str = &source.text;
+    let start = source.line_start(line);
+    if start >= text.len() {
+        return None;
+    }
+    let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    Some(text[start..end].trim_end_matches('\r'))
+}
+
+/// The last line of the block list item starting on `line` (`- id: X` and the lines indented
+/// under it); `line` itself when it does not start a list item.
+fn item_end(source: &SourceFile, line: usize) -> usize {
+    let Some(first) = line_text(source, line) else {
+        return line;
+    };
+    let trimmed = first.trim_start();
+    if !(trimmed == "-" || trimmed.starts_with("- ") || trimmed.starts_with("-\t")) {
+        return line;
+    }
+    let dash = first.len() - trimmed.len();
+    let mut end = line;
+    let mut next = line + 1;
+    while let Some(text) = line_text(source, next) {
+        let body = text.trim_start();
+        let indent = text.len() - body.len();
+        if body.is_empty() || body.starts_with('#') {
+            next += 1;
+            continue;
+        }
+        // A YAML document marker, or a line at or left of the dash, ends the item.
+        if indent <= dash || text.starts_with("---") || text.starts_with("...") {
+            break;
+        }
+        end = next;
+        next += 1;
+    }
+    end
 }
 
 /// The first line after `line` that is not a comment-only line.

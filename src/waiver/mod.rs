@@ -177,6 +177,27 @@ pub enum ExceptionNotice {
         #[label("unknown policy id")]
         at: SourceSpan,
     },
+    /// An inline comment in scope that matched no finding on the line (or list item) it covers.
+    #[error("{file}:{line}: inline exception for {policy} matched no finding")]
+    #[diagnostic(
+        code(bcpcheck::exceptions::unused),
+        severity(Warning),
+        help("remove it if the gap is fixed; otherwise check its policy id and that it sits on, or just above, the line or list item reported")
+    )]
+    UnusedInline {
+        /// The plan as shown.
+        file: String,
+        /// Line of the comment.
+        line: usize,
+        /// The policies it names.
+        policy: String,
+        /// The plan.
+        #[source_code]
+        src: crate::document::Named,
+        /// The comment.
+        #[label("unused")]
+        at: SourceSpan,
+    },
     /// An inline comment that cannot waive anything.
     #[error("{file}:{line}: {message}")]
     #[diagnostic(
@@ -282,7 +303,7 @@ pub fn apply<'a>(
         for finding in file.findings.iter_mut() {
             let mut waiver = None;
             for (i, d) in directives.iter().enumerate() {
-                if d.target_line == finding.start.line
+                if (d.target_line..=d.target_end).contains(&finding.start.line)
                     && d.policies.iter().any(|p| **p == *finding.policy.id)
                     && !d.reason.is_empty()
                 {
@@ -431,7 +452,13 @@ fn inline_notices(
             });
             Status::NoReason
         } else if count == 0 {
-            notices.push(unused(source, d.line, &d.policies.join(", "), d.span));
+            notices.push(ExceptionNotice::UnusedInline {
+                file: source.name.clone(),
+                line: d.line,
+                policy: d.policies.join(", "),
+                src: document::named(source),
+                at: at(d.span),
+            });
             Status::Unused
         } else {
             Status::InForce

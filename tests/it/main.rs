@@ -5,6 +5,7 @@ mod authoring;
 mod cel;
 mod cel_conformance;
 mod cli;
+mod daily;
 mod hostile;
 mod policies;
 mod reports;

@@ -45,15 +45,16 @@ fn list_json_gives_id_severity_pack_title_references() {
 }
 
 #[test]
-fn show_explains_a_policy_with_a_passing_example() {
+fn show_explains_a_policy_with_a_failing_example_and_the_fix() {
     let (code, stdout, _) = bcpcheck(&["policies", "show", "BCP-RTO-001"]);
     assert_eq!(code, 0);
     for part in [
         "BCP-RTO-001  [error]",
-        "rule:\n  has(self.rto)",
+        "rule (CEL):\n  has(self.rto)",
         "references:",
-        "passing example",
-        "rto: 4h",
+        "failing example (from rto-missing.yaml",
+        "the fix (the same place in the complete example plan)",
+        "rto: 8h",
     ] {
         assert!(stdout.contains(part), "missing {part:?} in\n{stdout}");
     }
