@@ -26,6 +26,19 @@ python3 "$repo/scripts/dist.py" local --out "$www/good" > /dev/null
 archive="$(basename "$(ls "$www"/good/bcpcheck-*.tar.gz)")"
 target="${archive#bcpcheck-}"; target="${target%.tar.gz}"
 sha="$(cut -d' ' -f1 "$www/good/sha256.sum")"
+# The layout the action and cargo-binstall expect, reproducibly: packing the same binary again gives the same bytes;
+# Windows gets a zip holding bcpcheck.exe.
+grep -qx "bcpcheck-$target/bcpcheck" <<< "$(tar -tzf "$www/good/$archive")" || fail "$archive lacks bcpcheck-$target/bcpcheck"
+python3 "$repo/scripts/dist.py" archive --target "$target" --bin "$repo/target/release/bcpcheck" --out "$work/again" > /dev/null
+cmp -s "$www/good/$archive" "$work/again/$archive" || fail "packing the same binary twice gave different archives"
+python3 "$repo/scripts/dist.py" archive --target x86_64-pc-windows-msvc --bin "$repo/target/release/bcpcheck" --out "$work/win" > /dev/null
+grep -q "^bcpcheck-x86_64-pc-windows-msvc/bcpcheck.exe " <<< "$(python3 -m zipfile -l "$work/win/bcpcheck-x86_64-pc-windows-msvc.zip")" \
+  || fail "the Windows archive lacks bcpcheck-x86_64-pc-windows-msvc/bcpcheck.exe"
+[ "$(wc -l < "$www/good/sha256.sum")" = 1 ] && grep -q "^[0-9a-f]\{64\}  $archive\$" "$www/good/sha256.sum" \
+  || fail "sha256.sum is not one 'HASH  NAME' line: $(cat "$www/good/sha256.sum")"
+echo "release layout: $archive (reproducible) and sha256.sum; the Windows zip holds bcpcheck.exe"
+passed=$((passed + 1))
+
 # A tampered release: the archive replaced by one whose "bcpcheck" would leave a mark if it ever ran; the published
 # sha256.sum unchanged.
 mkdir -p "$www/tampered" "$www/empty" "$work/evil"

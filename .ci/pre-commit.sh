@@ -84,6 +84,9 @@ PATH="$repo/target/release:$PATH" check_hook bcpcheck-system "language system, b
 
 # pre-commit runs `cargo install --path` on its clone: sharing the release build's target dir, the dependencies are
 # not compiled again, but bcpcheck itself is, for every try-repo clone: so one run, on both plans.
+# cargo install also leaves its build at target/release/bcpcheck: keep the release build's binary for later steps.
+cp -p "$repo/target/release/bcpcheck" "$work/release-bcpcheck"
 CARGO_TARGET_DIR="$repo/target" check_hook bcpcheck-src "language rust, built from source" once
+rm -f "$repo/target/release/bcpcheck" && cp -p "$work/release-bcpcheck" "$repo/target/release/bcpcheck"
 
 echo "pre-commit: $passed passed, 0 failed"

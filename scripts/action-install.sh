@@ -10,6 +10,9 @@
 set -euo pipefail
 
 die() { echo "::error title=bcpcheck install::$*"; exit 1; }
+# Git Bash on Windows: the runner hands out C:\... paths; bash's tools want /c/... ones.
+unix_path() { if command -v cygpath >/dev/null 2>&1; then cygpath -u "$1"; else printf '%s' "$1"; fi; }
+temp="$(unix_path "${RUNNER_TEMP:-/tmp}")"
 manifest="$GITHUB_ACTION_PATH/Cargo.toml"
 # The first `key = "..."` of Cargo.toml is the [package] table's: no TOML parser needed for these two keys.
 field() { sed -n "s/^$1 = \"\(.*\)\"\$/\1/p" "$manifest" | head -n 1; }
@@ -71,9 +74,8 @@ sha256_of() {
 }
 
 # 2. The tool cache (@actions/tool-cache's layout: TOOL/VERSION/ARCH plus an ARCH.complete marker).
-arch_dir="$(printf '%s' "$arch" | tr 'A-Z' 'a-z')"
-cache="${RUNNER_TOOL_CACHE:-${RUNNER_TEMP:-/tmp}/tool-cache}"
-command -v cygpath >/dev/null 2>&1 && cache="$(cygpath -u "$cache")"  # C:\hostedtoolcache on Windows
+arch_dir="$(printf '%s' "$arch" | tr '[:upper:]' '[:lower:]')"
+if [ -n "${RUNNER_TOOL_CACHE:-}" ]; then cache="$(unix_path "$RUNNER_TOOL_CACHE")"; else cache="$temp/tool-cache"; fi
 cache="$cache/bcpcheck/$want"
 dir="$cache/$arch_dir"
 if [ -n "$target" ] && [ -f "$dir.complete" ] && [ -x "$dir/$exe" ]; then
@@ -87,7 +89,7 @@ fi
 build_from_source() {  # $1: why
   echo "::warning title=bcpcheck install::$1: building bcpcheck $want from source with cargo (a few minutes)"
   command -v cargo >/dev/null 2>&1 || die "$1, and cargo is not installed to build it from source"
-  local root="${RUNNER_TEMP:-/tmp}/bcpcheck-$want"
+  local root="$temp/bcpcheck-$want"
   if [ ! -x "$root/bin/$exe" ]; then
     cargo install --locked --quiet --path "$GITHUB_ACTION_PATH" --root "$root"
   fi
@@ -113,7 +115,7 @@ case "$target" in
   *windows*) archive="bcpcheck-$target.zip" ;;
   *) archive="bcpcheck-$target.tar.gz" ;;
 esac
-tmp="$(mktemp -d "${RUNNER_TEMP:-/tmp}/bcpcheck-download.XXXXXX")"
+tmp="$(mktemp -d "$temp/bcpcheck-download.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 
 fetch() {  # $1: file name in the release directory; prints the HTTP status (000 when unreachable)
