@@ -51,6 +51,17 @@ chmod +x "$work/evil/bcpcheck"
 python3 "$repo/scripts/dist.py" archive --target "$target" --bin "$work/evil/bcpcheck" --out "$www/tampered" > /dev/null
 cp "$www/good/sha256.sum" "$www/tampered/"
 
+# Releases that are consistent but wrong: an archive of another version (its own sha256.sum matches), a sha256.sum
+# that does not list the archive, and no sha256.sum at all.
+mkdir -p "$www/other-version" "$www/unlisted" "$www/no-sums" "$work/other"
+printf '#!/bin/sh\necho "bcpcheck 9.9.9"\n' > "$work/other/bcpcheck"
+chmod +x "$work/other/bcpcheck"
+python3 "$repo/scripts/dist.py" archive --target "$target" --bin "$work/other/bcpcheck" --out "$www/other-version" > /dev/null
+python3 "$repo/scripts/dist.py" checksums "$www/other-version" > /dev/null
+cp "$www/good/$archive" "$www/unlisted/"
+printf '%064d  bcpcheck-some-other-target.tar.gz\n' 0 > "$www/unlisted/sha256.sum"
+cp "$www/good/$archive" "$www/no-sums/"
+
 # Serve it on 127.0.0.1 (a free port), bounded in time, stopped on exit.
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 timeout 600 python3 -m http.server "$port" --bind 127.0.0.1 --directory "$www" > "$work/server.log" 2>&1 &
@@ -148,13 +159,32 @@ PATH="$bare_path" run_action "$work/clean" --input paths=plans --input checksum=
 echo "checksum input: a wrong or malformed one fails the step"
 passed=$((passed + 1))
 
-# 5. Plain http anywhere but this machine is refused, before any request.
+# 5. An archive of another version, a sha256.sum without the archive, and a release without sha256.sum fail too.
+for case in "other-version:holds bcpcheck '9.9.9'" "unlisted:sha256.sum lists no checksum for $archive" \
+  "no-sums:could not download $url/no-sums/sha256.sum (HTTP 404)"; do
+  RUNNER_TOOL_CACHE="$work/tool-cache-${case%%:*}" PATH="$bare_path" \
+    run_action "$work/clean" --input paths=plans --input "download-url=$url/${case%%:*}"
+  [ "$(cat "$work/code.txt")" = 1 ] && install_error | grep -qF "${case#*:}" \
+    || { cat "$work/out.txt"; fail "${case%%:*}: expected the step to fail with '${case#*:}'"; }
+done
+echo "release checks: another version's archive, an unlisted archive and a missing sha256.sum fail the step"
+passed=$((passed + 1))
+
+# 6. Plain http anywhere but this machine is refused, before any request.
 PATH="$bare_path" run_action "$work/clean" --input paths=plans --input download-url=http://example.invalid/release
 [ "$(cat "$work/code.txt")" = 1 ] && install_error | grep -q "must be an https:// URL" || fail "plain http must be refused"
 echo "download-url: http:// off this machine refused"
 passed=$((passed + 1))
 
-# 6. No archive for this version (404): the last resort builds from the action's source with cargo. Sharing the
+# 7. A runner without release archives (here RUNNER_ARCH=S390X) and without cargo: a clear error, no download.
+RUNNER_ARCH=S390X PATH="$bare_path" run_action "$work/clean" --input paths=plans --input "download-url=$url/good"
+[ "$(cat "$work/code.txt")" = 1 ] \
+  && install_error | grep -qF "no release archive is built for Linux/S390X, and cargo is not installed" \
+  || { cat "$work/out.txt"; fail "an unsupported runner without cargo must fail clearly"; }
+echo "unsupported runner without cargo: a clear error"
+passed=$((passed + 1))
+
+# 8. No archive for this version (404): the last resort builds from the action's source with cargo. Sharing the
 # release build's target dir, nothing compiles again.
 export RUNNER_TOOL_CACHE="$work/tool-cache-3"
 CARGO_TARGET_DIR="$repo/target" PATH="$(echo "$PATH" | tr ':' '\n' | grep -v -e "$repo/target" | paste -sd:)" \
@@ -165,7 +195,7 @@ grep -q "::warning title=bcpcheck install::no $archive in $url/empty (HTTP 404)"
 echo "no archive: built from source with cargo (${elapsed}s)"
 passed=$((passed + 1))
 
-# 7. bcpcheck of the action's version already on PATH is used as it is; fail-on=never passes despite errors.
+# 9. bcpcheck of the action's version already on PATH is used as it is; fail-on=never passes despite errors.
 PATH="$repo/target/release:$PATH" run_action "$work/clean" --input paths=plans --input as-of=2027-12-01 --input fail-on=never
 [ "$(cat "$work/code.txt")" = 0 ] || fail "fail-on=never must pass"
 [ "$(json 'd["outputs"]["install-source"]')" = path ] || fail "install-source: $(json 'd["outputs"]')"

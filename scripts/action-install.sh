@@ -36,7 +36,7 @@ finish() {  # $1: path of the binary, $2: where it came from
   exit 0
 }
 
-version_of() { "$1" --version 2>/dev/null | cut -d' ' -f2; }
+version_of() { { "$1" --version 2>/dev/null || true; } | cut -d' ' -f2; }  # empty when it does not run
 
 # 1. PATH.
 if command -v bcpcheck >/dev/null 2>&1 && [ "$(version_of bcpcheck)" = "$want" ]; then
@@ -160,7 +160,7 @@ unpacked="$tmp/unpacked/bcpcheck-$target"
 [ -f "$unpacked/$exe" ] || die "$archive holds no bcpcheck-$target/$exe"
 chmod +x "$unpacked/$exe"
 got="$(version_of "$unpacked/$exe")"
-[ "$got" = "$want" ] || die "$archive holds bcpcheck '$got', the action is version $want"
+[ "$got" = "$want" ] || die "$archive holds bcpcheck '$got' (empty: it does not run here), the action is version $want"
 
 echo "$actual" > "$unpacked/archive.sha256"
 mkdir -p "$cache"
