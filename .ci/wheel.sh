@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The PyPI wheel, as users get it: maturin builds it for this machine from python/pyproject.toml (reusing the release
-# build: same target dir, same profile), then it is installed into fresh environments without the index (pip, and
-# `uv tool install` as users run it) and must check the example plans: clean ones pass, a broken one fails.
+# build: same target dir, same profile), then it is installed into fresh environments without the index (pip,
+# `uv tool install` and `pipx install`, as users run them) and must check the example plans: the clean ones pass,
+# a broken one fails.
 # Leaves the wheel in target/wheelhouse/ for .ci/pre-commit.sh.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -9,7 +10,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 tools="$repo/target/ci-tools/venv"
 [ -x "$tools/bin/python" ] || python3 -m venv "$tools"
-"$tools/bin/pip" install --quiet maturin uv
+"$tools/bin/pip" install --quiet maturin uv pipx
 wheelhouse="$repo/target/wheelhouse"
 version="$(sed -n 's/^version = "\(.*\)"$/\1/p' "$repo/Cargo.toml" | head -n 1)"
 fail() { echo "FAIL: $*"; exit 1; }
@@ -60,4 +61,9 @@ check_plans "$work/venv/bin/bcpcheck" "pip install (offline)"
 UV_PYTHON_DOWNLOADS=never UV_TOOL_DIR="$work/uv-tools" UV_TOOL_BIN_DIR="$work/uv-bin" UV_CACHE_DIR="$work/uv-cache" \
   "$tools/bin/uv" tool install --quiet --offline --no-index --find-links "$wheelhouse" "bcpcheck==$version"
 check_plans "$work/uv-bin/bcpcheck" "uv tool install (offline)"
-echo "wheel: 2 passed, 0 failed"
+# pipx install, offline (pipx installs through uv when it finds it, else pip: both told to use the wheelhouse only).
+PIPX_HOME="$work/pipx" PIPX_BIN_DIR="$work/pipx-bin" PIPX_MAN_DIR="$work/pipx-man" \
+  PIP_NO_INDEX=1 PIP_FIND_LINKS="$wheelhouse" UV_OFFLINE=1 UV_NO_INDEX=1 UV_FIND_LINKS="$wheelhouse" \
+  UV_PYTHON_DOWNLOADS=never "$tools/bin/pipx" install --quiet "bcpcheck==$version"
+check_plans "$work/pipx-bin/bcpcheck" "pipx install (offline)"
+echo "wheel: 3 passed, 0 failed"
