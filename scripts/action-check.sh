@@ -22,8 +22,10 @@ set +e
 code=$?
 set -e
 
+python=python3
+python3 -c '' >/dev/null 2>&1 || python=python  # Windows runners have python, not python3
 if [ -f "$report" ]; then
-  python3 - "$report" >> "$GITHUB_OUTPUT" <<'PY'
+  "$python" - "$report" >> "$GITHUB_OUTPUT" <<'PY'
 import json, sys
 summary = json.load(open(sys.argv[1], encoding="utf-8"))["summary"]
 for key in ("errors", "warnings", "waived"):
