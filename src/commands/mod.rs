@@ -43,6 +43,7 @@ pub fn print_problem(diag: &dyn miette::Diagnostic, color: bool) {
     let diag = render::Clean::new(diag);
     let _ = miette::GraphicalReportHandler::new_themed(theme)
         .with_links(false)
+        .with_show_related_as_nested(true)
         .render_report(&mut text, &diag);
     eprintln!("{text}");
 }

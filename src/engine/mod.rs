@@ -19,7 +19,7 @@ use thiserror::Error;
 
 use crate::document::discover::Roots;
 use crate::document::schema::ProblemKind;
-use crate::document::{self, Document, LogicalPath, Segment};
+use crate::document::{self, Document, LogicalPath, Segment, Span};
 use crate::expression::{
     Data, DataNode, DocumentBindings, DocumentScope, EvalError, FileFacts, MatchScope, Runtime,
     Variables,
@@ -43,7 +43,7 @@ pub enum Outcome {
 
 /// A policy that failed while evaluating (a type error, an unknown function): a policy bug.
 #[derive(Debug, Error, Diagnostic)]
-#[error("{policy}: evaluation failed: {message}")]
+#[error("{policy}: evaluation failed: {message}{}", on_matches(*matches, plan))]
 #[diagnostic(
     code(bcpcheck::engine::evaluation),
     help("fix the policy expression; the plan location that triggered it is shown below")
@@ -55,6 +55,8 @@ pub struct EvaluationError {
     pub message: String,
     /// The plan file as shown.
     pub plan: String,
+    /// On how many matches of the file it failed: reported once per policy and file.
+    pub matches: usize,
     /// The policy file.
     #[source_code]
     pub src: crate::document::Named,
@@ -64,6 +66,14 @@ pub struct EvaluationError {
     /// Where in the plan.
     #[related]
     pub site: Vec<PlanSite>,
+}
+
+/// ` (on N matches of FILE; the first is shown)` for an error met more than once in a file.
+fn on_matches(matches: usize, plan: &str) -> String {
+    match matches {
+        0 | 1 => String::new(),
+        n => format!(" (on {n} matches in {plan}; the first is shown)"),
+    }
 }
 
 /// The plan node an evaluation error happened on.
@@ -189,7 +199,13 @@ impl Engine {
         for (index, doc) in documents.iter().enumerate() {
             let result = self.check(doc, index, meter);
             total.findings.extend(result.findings);
-            total.errors.extend(result.errors);
+            // A policy bug is the same on every match: once per policy and file, with a count.
+            for error in result.errors {
+                match total.errors.iter_mut().find(|e| e.policy == error.policy) {
+                    Some(first) => first.matches += error.matches,
+                    None => total.errors.push(error),
+                }
+            }
             for (sum, outcome) in total.outcomes.iter_mut().zip(result.outcomes) {
                 *sum = (*sum).max(outcome);
             }
@@ -539,7 +555,10 @@ impl Engine {
                 Verdict::Pass => outcome = outcome.max(Outcome::Passed),
                 Verdict::Fail(reason) => {
                     outcome = Outcome::Failed;
-                    let message = message.unwrap_or_else(|| policy.title.clone());
+                    let (message, failed) = message.unwrap_or_else(|| (policy.title.clone(), None));
+                    if let (Some(why), Some(expr)) = (failed, &policy.message_expression) {
+                        result.errors.push(site.error_at(expr.span, why));
+                    }
                     result.findings.push(site.finding(reason, message));
                 }
                 Verdict::Broken(expr, message) => result.errors.push(site.error(expr, message)),
@@ -593,14 +612,31 @@ impl Engine {
         }
     }
 
-    fn message(&self, policy: &Policy, scope: &MatchScope<'_>) -> String {
-        policy
-            .message_expression
-            .as_ref()
-            .and_then(|e| e.get(&self.runtime))
-            .and_then(|e| scope.eval_string(e).ok())
-            .or_else(|| policy.message.clone())
-            .unwrap_or_else(|| policy.title.clone())
+    /// The message of a finding: the message expression's, else `message`, else the title; and
+    /// why the message expression failed, when it did (a policy bug, reported as such).
+    fn message(&self, policy: &Policy, scope: &MatchScope<'_>) -> (String, Option<String>) {
+        let fallback = || {
+            policy
+                .message
+                .clone()
+                .unwrap_or_else(|| policy.title.clone())
+        };
+        let Some(expr) = &policy.message_expression else {
+            return (fallback(), None);
+        };
+        let evaluated = match expr.get(&self.runtime) {
+            Some(compiled) => scope.eval_string(compiled).map_err(|e| match e {
+                EvalError::Missing { field } => {
+                    format!("it reads `{field}`, which this plan lacks; guard the read with has()")
+                }
+                EvalError::BadValue { message, .. } | EvalError::Failed(message) => message,
+            }),
+            None => Err("the expression does not compile".to_string()),
+        };
+        match evaluated {
+            Ok(text) => (text, None),
+            Err(why) => (fallback(), Some(format!("messageExpression failed: {why}"))),
+        }
     }
 }
 
@@ -784,13 +820,19 @@ impl Site<'_> {
     }
 
     fn error(&self, expr: &PolicyExpr, message: String) -> EvaluationError {
+        self.error_at(expr.span, message)
+    }
+
+    /// A policy bug in the expression written at `span` of the policy file, on this match.
+    fn error_at(&self, span: Span, message: String) -> EvaluationError {
         let location = self.doc.locate(self.match_path);
         EvaluationError {
             policy: self.policy.id.clone(),
+            matches: 1,
             message,
             plan: self.doc.source.name.clone(),
             src: document::named(&self.policy.origin),
-            at: document::to_source_span(self.policy.origin.first_line(expr.span)),
+            at: document::to_source_span(self.policy.origin.first_line(span)),
             site: vec![PlanSite {
                 file: self.doc.source.name.clone(),
                 path: LogicalPath(self.match_path.to_vec()).to_string(),

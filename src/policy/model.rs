@@ -26,6 +26,8 @@ pub struct PolicyExpr {
 pub struct MessageExpr {
     /// The expression text.
     pub text: String,
+    /// Where it is written in the policy file.
+    pub span: Span,
     /// The compiled expression, once compiled.
     pub(super) compiled: OnceLock<Option<Arc<Compiled>>>,
 }

@@ -241,6 +241,7 @@ impl Checker<'_> {
         }
         Some(MessageExpr {
             text: text.to_string(),
+            span: node.span,
             compiled,
         })
     }

@@ -122,6 +122,7 @@ fn handler(style: Style) -> GraphicalReportHandler {
     GraphicalReportHandler::new_themed(theme)
         .with_width(style.width)
         .with_links(false)
+        .with_show_related_as_nested(true)
 }
 
 /// Renders findings grouped by file, then problems, then the summary line.

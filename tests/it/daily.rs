@@ -464,3 +464,74 @@ fn every_link_in_the_readme_docs_and_templates_resolves_and_the_plan_format_cove
         assert!(named, "docs/plan-format.md names `{key}`");
     }
 }
+
+#[test]
+fn a_policy_bug_is_reported_once_per_policy_and_file_with_its_count() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    std::fs::write(
+        dir.path().join("plan.yaml"),
+        "apiVersion: bcp/v1\nkind: ContinuityPlan\nprocesses:\n  - {id: P-A}\n  - {id: P-B}\n  - {id: P-C}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("team.yaml"),
+        "- {id: T-TYPE, title: t, severity: error, select: 'processes[*]', rule: self.id > 3}\n\
+         - {id: T-MSG, title: The label is set, severity: error, select: 'processes[*]', rule: 'false',\n   \
+            messageExpression: \"'process ' + self.acme_label\"}\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = bcpcheck_in(
+        dir.path(),
+        &[
+            "check",
+            "--no-default-packs",
+            "--policy",
+            "team.yaml",
+            "--format",
+            "json",
+            "plan.yaml",
+        ],
+    );
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let errors: Vec<&str> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors.iter().any(|e| e
+            .starts_with("T-TYPE: evaluation failed: found no matching overload")
+            && e.ends_with("(on 3 matches in plan.yaml; the first is shown)")),
+        "{errors:?}"
+    );
+    // A message expression that fails is a policy bug; the finding keeps the title.
+    assert!(
+        errors.iter().any(|e| e.starts_with(
+            "T-MSG: evaluation failed: messageExpression failed: it reads `acme_label`"
+        )),
+        "{errors:?}"
+    );
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 3);
+    assert!(findings.iter().all(|f| f["message"] == "The label is set"));
+    // No empty "Advice:" heading in the human rendering of the plan location.
+    let (_, human, _) = bcpcheck_in(
+        dir.path(),
+        &[
+            "check",
+            "--no-default-packs",
+            "--policy",
+            "team.yaml",
+            "plan.yaml",
+        ],
+    );
+    assert!(!human.contains("Advice:"), "{human}");
+    assert!(
+        human.contains("while checking plan.yaml at `processes[0]`"),
+        "{human}"
+    );
+}
