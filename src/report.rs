@@ -45,6 +45,8 @@ pub struct FileReport {
     pub skipped: Vec<String>,
     /// Inline `# bcpcheck: ignore[...]` comments found in it.
     pub directives: Directives,
+    /// Per built-in pack with a condition, whether it applied to the file's plans.
+    pub packs: Vec<(String, bool)>,
 }
 
 /// A path or glob, on the command line or in the config, that gave no plan to check: a run that
@@ -253,6 +255,7 @@ impl FileReport {
             load_error: None,
             skipped: Vec::new(),
             directives: Directives::default(),
+            packs: Vec::new(),
         }
     }
 }

@@ -25,6 +25,7 @@ use crate::expression::{
     Variables,
 };
 use crate::finding::{fingerprint, Finding, PolicyRef};
+use crate::policy::pack_manifest::PackCondition;
 use crate::policy::{Policy, PolicyExpr};
 use budget::{BudgetExceeded, ExprRole, Limit, Meter, Overrun};
 
@@ -102,6 +103,8 @@ pub struct DocumentResult {
     pub outcomes: Vec<Outcome>,
     /// Policy bugs met while evaluating.
     pub errors: Vec<EvaluationError>,
+    /// Per pack with a condition, whether it applied (to any document of the file).
+    pub packs: Vec<(String, bool)>,
     /// Plan values that policies' functions could not read, reported once each at the end.
     bad_values: BadValues,
 }
@@ -114,6 +117,8 @@ pub struct Engine {
     ids: Vec<Arc<str>>,
     /// The policies that report the schema's problems: wrong values, misspelt keys.
     schema_checks: SchemaChecks,
+    /// When each pack applies; a pack not listed applies to every document.
+    packs: Vec<PackCondition>,
     params: Data,
     now: DateTime<FixedOffset>,
     /// Per plan, the repository its file checks resolve against.
@@ -139,6 +144,7 @@ impl Engine {
             spent: None,
             ids: policies.iter().map(|p| Arc::from(p.id.as_str())).collect(),
             schema_checks: SchemaChecks::of(&policies),
+            packs: Vec::new(),
             policies,
             params: Data::from_node(params),
             now,
@@ -150,6 +156,13 @@ impl Engine {
     /// instead of the one root given to [`Engine::new`].
     pub fn with_roots(mut self, roots: Roots) -> Self {
         self.roots = roots;
+        self
+    }
+
+    /// The engine with the packs' conditions: a policy of a pack whose condition does not hold
+    /// on a document does not apply to it.
+    pub fn with_packs(mut self, packs: Vec<PackCondition>) -> Self {
+        self.packs = packs;
         self
     }
 
@@ -199,6 +212,12 @@ impl Engine {
         for (index, doc) in documents.iter().enumerate() {
             let result = self.check(doc, index, meter);
             total.findings.extend(result.findings);
+            for (pack, applied) in result.packs {
+                match total.packs.iter_mut().find(|(p, _)| *p == pack) {
+                    Some((_, any)) => *any |= applied,
+                    None => total.packs.push((pack, applied)),
+                }
+            }
             // A policy bug is the same on every match: once per policy and file, with a count.
             for error in result.errors {
                 match total.errors.iter_mut().find(|e| e.policy == error.policy) {
@@ -246,7 +265,10 @@ impl Engine {
                 .unwrap_or_default(),
             root_dir: root_dir.clone(),
         });
-        let mut result = DocumentResult::default();
+        let mut result = DocumentResult {
+            packs: self.packs_applied(&scope),
+            ..DocumentResult::default()
+        };
         let file: Arc<str> = Arc::from(doc.source.name.as_str());
         let unreadable: Vec<&[Segment]> = doc
             .problems
@@ -257,7 +279,13 @@ impl Engine {
         // Policies share `select` patterns (a dozen select `processes[*]`): each is matched once.
         let mut selections: HashMap<Option<&str>, Vec<Selected<'_>>> = HashMap::new();
         for (i, policy) in self.policies.iter().enumerate() {
-            let outcome = if !policy.applies_to_kind(&doc.kind) {
+            let pack_applies = |pack: &String| {
+                let applied = result.packs.iter().find(|(p, _)| p == pack);
+                applied.is_none_or(|(_, applies)| *applies)
+            };
+            let outcome = if !policy.applies_to_kind(&doc.kind)
+                || !policy.pack.as_ref().is_none_or(pack_applies)
+            {
                 Outcome::NotApplicable
             } else if let Some(kind) = self.schema_checks.kind_of(i) {
                 self.schema_findings(i, kind, doc, &file, &mut result)
@@ -288,6 +316,22 @@ impl Engine {
         let bad_values = std::mem::take(&mut result.bad_values);
         self.report_bad_values(bad_values, doc, &file, &mut result);
         result
+    }
+
+    /// Per pack with a condition, whether it holds on the document; a condition that cannot be
+    /// evaluated (a plan with no `metadata`) does not hold.
+    fn packs_applied(&self, scope: &DocumentScope<'_>) -> Vec<(String, bool)> {
+        let none = Variables::default();
+        self.packs
+            .iter()
+            .filter_map(|pack| {
+                let condition = pack.condition.as_ref()?;
+                let holds = scope
+                    .at(&[])
+                    .is_some_and(|root| scope.enter(root, &none).eval_bool(condition) == Ok(true));
+                Some((pack.pack.clone(), holds))
+            })
+            .collect()
     }
 
     /// The findings of schema check number `index` on `doc`, and its outcome.

@@ -4,6 +4,7 @@
 mod compile;
 mod fields;
 mod model;
+pub mod pack_manifest;
 pub mod packs;
 pub mod select;
 pub mod sources;
@@ -43,6 +44,8 @@ pub struct PolicySet {
     pub errors: Vec<PolicyError>,
     /// SHA-256 over every policy text and the parameters: identifies the policy set in reports.
     pub digest: String,
+    /// When the built-in packs apply (their manifests).
+    pub packs: Vec<pack_manifest::PackCondition>,
 }
 
 /// The keys of `file`.
@@ -101,6 +104,7 @@ pub fn load(sources: &[PolicySource], params: &Node, runtime: &Runtime) -> Polic
         policies: Arc::new(policies),
         errors,
         digest: format!("sha256:{:x}", hasher.finalize()),
+        packs: Vec::new(),
     }
 }
 

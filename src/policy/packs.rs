@@ -40,6 +40,9 @@ pub fn files(pack: &str) -> Vec<EmbeddedFile> {
             f.path()
                 .extension()
                 .is_some_and(|e| e == "yaml" || e == "yml")
+                && f.path()
+                    .file_name()
+                    .is_some_and(|n| n != super::pack_manifest::FILE_NAME)
         })
         .filter_map(|f| {
             Some(EmbeddedFile {
@@ -64,4 +67,11 @@ pub fn default_params() -> &'static str {
         .get_file("params.yaml")
         .and_then(|f| f.contents_utf8())
         .unwrap_or("{}")
+}
+
+/// The manifest of a built-in pack (`policies/<pack>/pack.yaml`), if it has one.
+pub fn manifest(pack: &str) -> Option<&'static str> {
+    POLICIES
+        .get_file(format!("{pack}/{}", super::pack_manifest::FILE_NAME))
+        .and_then(|f| f.contents_utf8())
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+use super::pack_manifest::{self, PackCondition};
 use super::{packs, PolicyError, PolicySource};
 use crate::document::discover::{self, Candidate};
 use crate::document::{self, Format};
@@ -122,7 +123,10 @@ pub fn user(paths: &[PathBuf], cwd: &Path, root: &Path) -> (Vec<PolicySource>, V
             let named = fixtures
                 .entry(dir.clone())
                 .or_insert_with(|| fixture_plans(&dir));
-            if path.file_name().is_some_and(|n| n == MANIFEST) || named.contains(&path) {
+            let is_manifest = path
+                .file_name()
+                .is_some_and(|n| n == MANIFEST || n == super::pack_manifest::FILE_NAME);
+            if is_manifest || named.contains(&path) {
                 continue;
             }
             let read = document::confine(&path, &name, root)
@@ -142,4 +146,24 @@ pub fn user(paths: &[PathBuf], cwd: &Path, root: &Path) -> (Vec<PolicySource>, V
         }
     }
     (sources, errors)
+}
+
+/// The conditions of the built-in packs in `packs` (and of the schema checks), compiled.
+pub fn builtin_conditions(
+    packs: &[String],
+    runtime: &crate::expression::Runtime,
+) -> (Vec<PackCondition>, Vec<PolicyError>) {
+    let mut conditions = Vec::new();
+    let mut errors = Vec::new();
+    for pack in std::iter::once(packs::SCHEMA_PACK).chain(packs.iter().map(String::as_str)) {
+        let Some(text) = packs::manifest(pack) else {
+            continue;
+        };
+        let name = format!("policies/{pack}/{}", pack_manifest::FILE_NAME);
+        match pack_manifest::parse(pack, &name, text, runtime) {
+            Ok(condition) => conditions.push(condition),
+            Err(e) => errors.push(e),
+        }
+    }
+    (conditions, errors)
 }

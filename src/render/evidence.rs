@@ -50,6 +50,8 @@ pub struct PlanEvidence<'a> {
     pub load_error: Option<String>,
     /// Every policy of the run, in id order.
     pub rows: Vec<PolicyRow<'a>>,
+    /// Each built-in pack of the run, and why it applied to this plan or did not.
+    pub packs: Vec<(&'a str, String)>,
 }
 
 impl PlanEvidence<'_> {
@@ -83,6 +85,16 @@ pub fn gather(report: &Report) -> Evidence<'_> {
             name: &file.name,
             documents: file.documents,
             load_error: file.load_error.as_ref().map(|e| e.to_string()),
+            packs: report
+                .policy_set
+                .packs
+                .iter()
+                .map(|pack| {
+                    let applied = file.packs.iter().find(|(p, _)| *p == pack.pack);
+                    let applied = applied.is_none_or(|(_, applied)| *applied);
+                    (pack.pack.as_str(), pack.explain(applied))
+                })
+                .collect(),
             rows: if file.load_error.is_some() {
                 Vec::new()
             } else {

@@ -213,6 +213,15 @@ fn plan_section(plan: &PlanEvidence<'_>) -> Markup {
                     (plan.count(Status::Passed)) " passed, "
                     (plan.count(Status::NotApplicable)) " not applicable"
                 }
+                @if !plan.packs.is_empty() {
+                    p class="packs muted" {
+                        "Packs: "
+                        @for (i, (pack, why)) in plan.packs.iter().enumerate() {
+                            @if i > 0 { "; " }
+                            code { (pack) } " (" (why) ")"
+                        }
+                    }
+                }
                 table class="policies" {
                     colgroup { col class="id"; col class="sev"; col class="title"; col class="outcome"; col; }
                     thead { tr { th { "policy" } th { "severity" } th { "title" } th { "outcome" } th { "details" } } }

@@ -127,6 +127,14 @@ fn plan_section(out: &mut String, plan: &PlanEvidence<'_>) {
         let _ = writeln!(out, "Could not be checked: {}\n", escape(err));
         return;
     }
+    if !plan.packs.is_empty() {
+        let packs: Vec<String> = plan
+            .packs
+            .iter()
+            .map(|(pack, why)| format!("{} ({})", escape(pack), escape(why)))
+            .collect();
+        let _ = writeln!(out, "Packs: {}\n", packs.join("; "));
+    }
     let _ = writeln!(
         out,
         "| policy | severity | title | outcome | details |\n|---|---|---|---|---|"

@@ -132,7 +132,8 @@ pub fn prepare(settings: &Settings) -> Result<Prepared, RunError> {
         now,
         settings.root.clone(),
     )
-    .with_roots(roots);
+    .with_roots(roots)
+    .with_packs(policy_set.packs.clone());
     if settings.timings {
         engine.record_time();
     }
@@ -160,6 +161,9 @@ pub fn compile_policies(
     let params = policy::params(settings.params.as_ref());
     let mut policy_set = policy::load(&policy_sources, &params, &runtime);
     policy_set.errors.extend(read_errors);
+    let (packs, manifest_errors) = sources::builtin_conditions(&settings.packs, &runtime);
+    policy_set.packs = packs;
+    policy_set.errors.extend(manifest_errors);
     Ok((policy_set, runtime, params))
 }
 
@@ -295,8 +299,17 @@ fn check_file(
     report.skipped = loaded.skipped;
     report.documents = loaded.documents.len();
     let checked = engine.check_all(&loaded.documents, job.meter);
-    (report.findings, report.errors, report.outcomes) =
-        (checked.findings, checked.errors, checked.outcomes);
+    (
+        report.findings,
+        report.errors,
+        report.outcomes,
+        report.packs,
+    ) = (
+        checked.findings,
+        checked.errors,
+        checked.outcomes,
+        checked.packs,
+    );
     // Earlier attempts at this file overran the time budget: say where, now that the document is
     // at hand.
     for overrun in job.overruns {

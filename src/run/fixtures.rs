@@ -17,6 +17,7 @@ use crate::engine::budget::{Budget, Meter};
 use crate::engine::{pool, Engine, Outcome};
 use crate::expression::{parse_date, Runtime};
 use crate::finding::Severity;
+use crate::policy::pack_manifest::{self, PackCondition};
 use crate::policy::{self, sources, PolicyError, PolicySet};
 
 /// The file name of a test manifest.
@@ -130,6 +131,7 @@ pub fn run(dirs: &[PathBuf], cwd: &Path) -> TestReport {
     }
     let runtime = Runtime::new();
     let params = policy::params(overrides.as_ref());
+    let packs = pack_conditions(dirs, cwd, &runtime, &mut errors);
     let set = policy::load(&sources, &params, &runtime);
     errors.extend(set.errors);
     let policies = PolicySet {
@@ -162,7 +164,8 @@ pub fn run(dirs: &[PathBuf], cwd: &Path) -> TestReport {
                 manifest.as_of,
                 repository_root(cwd),
             )
-            .with_roots(roots),
+            .with_roots(roots)
+            .with_packs(packs.clone()),
         );
         for case in manifest.cases {
             jobs.push((engine.clone(), case, shown.clone()));
@@ -218,6 +221,46 @@ pub fn run(dirs: &[PathBuf], cwd: &Path) -> TestReport {
         coverage,
         errors,
     }
+}
+
+/// The manifests (`<dir>/<pack>/pack.yaml`) of the packs under `dirs`.
+fn pack_conditions(
+    dirs: &[PathBuf],
+    cwd: &Path,
+    runtime: &Runtime,
+    errors: &mut Vec<PolicyError>,
+) -> Vec<PackCondition> {
+    let mut conditions = Vec::new();
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(cwd.join(dir)) else {
+            continue;
+        };
+        let mut manifests: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path().join(pack_manifest::FILE_NAME))
+            .filter(|p| p.is_file())
+            .collect();
+        manifests.sort();
+        for path in manifests {
+            let pack = path
+                .parent()
+                .and_then(Path::file_name)
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let shown = document::discover::display(&path, cwd);
+            let parsed = document::read_text(&path, &shown, 1024 * 1024)
+                .map_err(|e| PolicyError::Read {
+                    file: shown.clone(),
+                    reason: e.to_string(),
+                })
+                .and_then(|text| pack_manifest::parse(&pack, &shown, &text, runtime));
+            match parsed {
+                Ok(condition) => conditions.push(condition),
+                Err(e) => errors.push(e),
+            }
+        }
+    }
+    conditions
 }
 
 fn pack_of(dir: &Path, file: &Path) -> Option<String> {

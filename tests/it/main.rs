@@ -7,6 +7,7 @@ mod cel_conformance;
 mod cli;
 mod daily;
 mod hostile;
+mod packs;
 mod policies;
 mod reports;
 mod support;
