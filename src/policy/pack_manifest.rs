@@ -42,9 +42,10 @@ pub fn parse(
     name: &str,
     text: &str,
     runtime: &Runtime,
-) -> Result<PackCondition, PolicyError> {
+) -> Result<PackCondition, Box<PolicyError>> {
     let source = Arc::new(SourceFile::new(name.to_string(), name.into(), text));
-    let invalid = |span, message: String| PolicyError::at(&source, span, message, "here", None);
+    let invalid =
+        |span, message: String| Box::new(PolicyError::at(&source, span, message, "here", None));
     let root = yaml::parse_stream(&source.text, 0)
         .map_err(|e| invalid(e.span, e.kind.to_string()))?
         .pop()
@@ -65,7 +66,9 @@ pub fn parse(
         None => None,
     };
     if let Some(e) = r.finish().into_iter().next() {
-        return Err(PolicyError::at(&source, e.span, e.message, "here", e.help));
+        return Err(Box::new(PolicyError::at(
+            &source, e.span, e.message, "here", e.help,
+        )));
     }
     Ok(PackCondition {
         pack: pack.to_string(),

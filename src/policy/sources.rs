@@ -162,7 +162,7 @@ pub fn builtin_conditions(
         let name = format!("policies/{pack}/{}", pack_manifest::FILE_NAME);
         match pack_manifest::parse(pack, &name, text, runtime) {
             Ok(condition) => conditions.push(condition),
-            Err(e) => errors.push(e),
+            Err(e) => errors.push(*e),
         }
     }
     (conditions, errors)

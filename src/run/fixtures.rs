@@ -249,14 +249,16 @@ fn pack_conditions(
                 .unwrap_or_default();
             let shown = document::discover::display(&path, cwd);
             let parsed = document::read_text(&path, &shown, 1024 * 1024)
-                .map_err(|e| PolicyError::Read {
-                    file: shown.clone(),
-                    reason: e.to_string(),
+                .map_err(|e| {
+                    Box::new(PolicyError::Read {
+                        file: shown.clone(),
+                        reason: e.to_string(),
+                    })
                 })
                 .and_then(|text| pack_manifest::parse(&pack, &shown, &text, runtime));
             match parsed {
                 Ok(condition) => conditions.push(condition),
-                Err(e) => errors.push(e),
+                Err(e) => errors.push(*e),
             }
         }
     }
