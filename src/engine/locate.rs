@@ -52,13 +52,8 @@ pub fn for_missing_field(
     match_path: &[Segment],
     field: &str,
 ) -> Vec<Segment> {
-    let exprs = policy
-        .variables
-        .iter()
-        .map(|v| &v.expr)
-        .chain(policy.when.iter())
-        .chain(std::iter::once(&policy.rule));
-    exprs
+    policy
+        .expressions()
         .flat_map(|e| e.compiled.reads.iter())
         .find_map(|access| first_gap(doc, match_path, access).filter(|(_, f)| f == field))
         .map(|(parent, field)| [parent, vec![Segment::Key(field)]].concat())
@@ -150,13 +145,8 @@ pub fn reads_unreadable(
     unreadable: &[&[Segment]],
     touch: Touch,
 ) -> bool {
-    let exprs = policy
-        .variables
-        .iter()
-        .map(|v| &v.expr)
-        .chain(policy.when.iter())
-        .chain(std::iter::once(&policy.rule));
-    exprs
+    policy
+        .expressions()
         .flat_map(|e| e.compiled.reads.iter())
         .filter(|access| !access.is_presence_test)
         .any(|access| {

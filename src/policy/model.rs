@@ -101,6 +101,15 @@ pub struct Policy {
 }
 
 impl Policy {
+    /// Its expressions that read the plan: the variables', `when` and the rule.
+    pub fn expressions(&self) -> impl Iterator<Item = &PolicyExpr> {
+        self.variables
+            .iter()
+            .map(|v| &v.expr)
+            .chain(self.when.iter())
+            .chain(std::iter::once(&self.rule))
+    }
+
     /// Every reference as standard, clause and note: structured ones as written, plain text
     /// parsed where it names a clause ([`Reference::parse`]).
     pub fn citations(&self) -> Vec<Reference> {
