@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Generate a deterministic corpus of ContinuityPlan YAML files for benchmarks.
 
-Every plan is clean at the as-of date (2026-11-28) for every check in shared/checks.md, mirroring the structure of
-shared/examples/payments-plan.yaml. A share of the plans (--defect-rate) gets one to three planted defects from a
-catalogue that targets the ten checks of bench/ten-checks.yaml; ground-truth.json lists, per file, the findings
-({policy, path}) those ten checks must report.
+Every plan is clean at the as-of date (2026-11-28) for every check of the built-in packs (second edition included:
+impact level, ICT continuity policy, independent review, recovery options, RTO/RPO of every DORA function, provider
+data locations, exercised provider services, DORA scenarios, hosting, alternate sites, system), mirroring the
+structure of fixtures/plans/payments-plan.yaml. A share of the plans (--defect-rate) gets one to three planted
+defects from a catalogue that targets the ten checks of bench/ten-checks.yaml; ground-truth.json lists, per file, the
+findings ({policy, path}) those ten checks must report. With all packs, the same defects give findings only of those
+policies, except that an unknown owner / provider id gives BCP-REF-007 / BCP-REF-030 instead of DEP-002 / DEP-003.
 
     python3 bench/gen_corpus.py --n 1000 --out bench/corpus-1000            # 1,000 plans + ground-truth.json
     python3 bench/gen_corpus.py --process-count 100 --out bench/corpus-p100  # one plan with exactly 100 processes
@@ -213,7 +216,8 @@ def sizes(rng: random.Random) -> tuple[int, int]:
     return n_proc, n_dep
 
 
-def build_plan(rng: random.Random, idx: int, n_proc: int, n_dep: int) -> dict:
+def build_plan(rng: random.Random, idx: int, n_proc: int, n_dep: int, xrng: random.Random) -> dict:
+    """Plan idx: first-edition structure from rng, second-edition fields from xrng (see second_edition)."""
     org, domain = rng.choice(ORGS)
     unit = rng.choice(UNITS)
     unit_code = re.sub(r"[^A-Z]", "", unit.upper())[:4] or "OPS"
@@ -538,7 +542,149 @@ def build_plan(rng: random.Random, idx: int, n_proc: int, n_dep: int) -> dict:
             "reconstitution": reconstitution, "backups": backups, "exercises": exercises, "training": training,
             "maintenance": maintenance, "evidence": evidence}
     assert pidx
+    second_edition(plan, xrng, dora)
     return plan
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Second edition of the packs: fields the payments example gained. Drawn from their own generator (xrng), after the
+# first-edition plan is built, so the first-edition draws stay as they were (defects may pick other processes now
+# that every process of a DORA plan has an RTO).
+HOSTING = {"cloud-saas": "cloud", "cloud-paas": "cloud", "cloud-iaas": "cloud", "identity": "cloud",
+           "third-party-service": "third-party", "telecom": "third-party", "supplier": "third-party",
+           "own-infrastructure": "self-hosted", "network": "self-hosted"}  # facility, people: no hosting
+DATA_LOCATIONS = ["EU regions (Germany and Netherlands)", "EU Data Boundary (France Central and West Europe)",
+                  "Germany (Frankfurt data centres)", "Ireland and Netherlands (EU regions)",
+                  "EEA only (Sweden and Finland)"]
+RECOVERY_OPTIONS = [
+    ("Fail over to the warm standby; handle urgent cases manually",
+     "Run production from the secondary site and rebuild the primary environment"),
+    ("Manual workaround with offline forms; prioritise urgent work",
+     "Restore from backups to replacement infrastructure and re-key the backlog"),
+    ("Degraded service from the secondary site with reduced volume",
+     "Move to an alternate provider or platform under the exit plan"),
+]
+SITES = [("Frankfurt", "Amsterdam, Netherlands", "About 360 km"), ("Munich", "Vienna, Austria", "About 350 km"),
+         ("Paris", "Lyon, France", "About 390 km"), ("Hamburg", "Berlin, Germany", "About 250 km")]
+# (id, title, tags): together the tags cover params.doraScenarios (BCP-SCN-001)
+DORA_SCENARIOS = [
+    ("SC-CYBER", "Ransomware or other cyber-attack, also by an insider", ["cyber-attack", "insider-attack"]),
+    ("SC-SWITCH", "Switchover to the secondary site after site or power loss", ["switchover", "site-loss",
+                                                                               "power-outage"]),
+    ("SC-TPP", "Failure or insolvency of a critical provider", ["third-party-failure", "political-instability"]),
+    ("SC-ICT", "Substantial failure of ICT assets or communication infrastructure", ["ict-failure"]),
+    ("SC-PEOPLE", "Pandemic, flood or physical attack leaving too few staff or no office",
+     ["natural-disaster", "staff-unavailability"]),
+]
+
+
+def _with(d: dict, after: str | None, **new) -> dict:
+    """Copy of d with the new keys inserted after key `after` (at the end if absent), keeping emit order readable."""
+    out = {}
+    for k, v in d.items():
+        out[k] = v
+        if k == after:
+            out.update(new)
+    if after not in d:
+        out.update(new)
+    return out
+
+
+def restore_minutes(d: dict) -> int:
+    """How fast a dependency is back: the quicker of its rto and its contingency's activation time."""
+    ts = [parse_dur(d["rto"])] if "rto" in d else []
+    if "activation_time" in d.get("contingency", {}):
+        ts.append(parse_dur(d["contingency"]["activation_time"]))
+    return min(ts) if ts else 0
+
+
+def second_edition(plan: dict, xrng: random.Random, dora: bool) -> None:
+    md, procs, deps = plan["metadata"], plan["processes"], plan["dependencies"]
+    evidence = plan["evidence"]
+    unit = md["title"].removesuffix(" Business Continuity Plan")
+    critical = [p for p in procs if p["tier"] <= CRITICAL_TIER]
+
+    # dependencies: who runs them (hosting), so the provider, SLA and contingency checks follow it, not the type
+    for k, d in enumerate(deps):
+        if d["type"] in HOSTING:
+            deps[k] = _with(d, "type", hosting=HOSTING[d["type"]])
+    dep_by_id = {d["id"]: d for d in deps}
+
+    # processes: DORA asks RTO and RPO of every function (BCP-RTO-004), recovery options of critical or important
+    # ones (BCP-REC-005). A new RTO is no faster than the dependencies of the process (DEP-006).
+    for k, p in enumerate(procs):
+        if dora and "rto" not in p:
+            rto = max([xrng.choice(RTO_LOW)] + [restore_minutes(dep_by_id[i]) for i in p["depends_on"]])
+            p = _with(p, "tier" if "critical_or_important" not in p else "critical_or_important",
+                      rto=fmt_dur(rto, xrng), rpo=fmt_dur(1440), mtpd=fmt_dur(rto * 2, xrng))
+        if dora and p.get("critical_or_important") is True:
+            short, long = xrng.choice(RECOVERY_OPTIONS)
+            p = _with(p, "critical_or_important", recovery_options={"short_term": short, "long_term": long})
+        procs[k] = p
+
+    # providers: where the service runs and the data is (BCP-DEP-014)
+    for k, v in enumerate(plan["providers"]):
+        plan["providers"][k] = _with(v, "continuity_evidence", data_locations=[xrng.choice(DATA_LOCATIONS)])
+
+    # exercises: the tabletop exercises the third-party services of critical or important functions (BCP-EX-010)
+    ci_deps = {i for p in procs if p.get("critical_or_important") is True for i in p["depends_on"]}
+    tested = [d["id"] for d in deps if d["id"] in ci_deps and "provider" in d]
+    impact = xrng.choices(["low", "moderate", "high"], weights=[2, 5, 2])[0]
+    for k, e in enumerate(plan["exercises"]):
+        if e["id"] == "EX-TT" and tested:
+            plan["exercises"][k] = _with(e, "scope", dependencies=tested)
+        if e["id"] == "EX-FO" and impact == "high":  # BCP-EX-009: a high-impact plan needs a full-scale exercise
+            e["type"] = "full-scale"
+
+    # metadata: FIPS 199 impact level (BCP-META-007), related plans (META-009); DORA: the approved ICT BC policy
+    new = {"impact_level": impact}
+    if dora:
+        approved_on = day(-xrng.randint(60, 600))
+        new["continuity_policy"] = {"title": "ICT business continuity policy", "approved_by": "Management Board",
+                                    "approved_on": approved_on, "evidence": "EV-BCPOL"}
+        evidence.append({"id": "EV-BCPOL", "type": "approval", "title": "Management Board minutes approving the ICT "
+                         "business continuity policy", "uri": "evidence/bcpol-approval.pdf", "date": approved_on})
+    md = _with(md, "frameworks", **new)
+    md["related_plans"] = [{"id": "IRP-001", "title": "Cyber Incident Response Plan"},
+                           {"id": "CCP-001", "title": "Crisis Communication Plan"}]
+    plan["metadata"] = md
+
+    # maintenance: independent internal audit review (DORA, BCP-META-011)
+    if dora:
+        when = day(-xrng.randint(20, 330))
+        plan["maintenance"] = _with(plan["maintenance"], "review_cycle", independent_review={
+            "date": when, "reviewer": "Internal Audit (ICT audit team)", "evidence": "EV-AUDIT"})
+        evidence.append({"id": "EV-AUDIT", "type": "audit", "title": "Internal Audit review of the response and "
+                         "recovery plans", "uri": "evidence/audit.pdf", "date": when})
+
+    # reconstitution: how users hear that recovery is complete (BCP-REC-004)
+    plan["reconstitution"] = _with(plan["reconstitution"], "stand_down", user_notification=(
+        "ROLE-CO tells staff and customers by SMS call tree and the status page once ROLE-CM declares recovery"))
+
+    # alternate storage and processing site, separated from the primary (BCP-SITE-001/002); system (BCP-SYS-001/002)
+    primary, alt, dist = xrng.choice(SITES)
+    fastest = min(parse_dur(p["rto"]) for p in critical if "rto" in p) if critical else 240
+    plan["alternate_sites"] = [{"id": "SITE-ALT", "name": "Secondary site", "purpose": ["processing", "storage"],
+                                "location": alt, "separation": f"{dist} from the {primary} primary site; other "
+                                                              "power grid and flood zone",
+                                "agreement": "EV-SITE", "ready_within": fmt_dur(fastest)}]
+    evidence.append({"id": "EV-SITE", "type": "contract", "title": "Secondary site agreement",
+                     "uri": "evidence/site-agreement.pdf", "date": day(-xrng.randint(100, 900))})
+    plan["system"] = {"name": f"{unit} systems",
+                      "inventory": [d["name"] for d in deps if d["type"] in ("own-infrastructure", "network")][:6]
+                      or [f"{unit} application servers and databases"],
+                      "interconnections": [{"id": "IC-1", "system": "Partner data exchange",
+                                            "organization": "Clearing and partner organisations",
+                                            "connection": "SFTP over VPN"}]}
+
+    # scenarios the response and recovery plans consider (DORA, BCP-SCN-001)
+    if dora:
+        prids = [pr["id"] for pr in plan["procedures"]]
+        plan["scenarios"] = [{"id": sid, "title": title, "tags": tags,
+                              "procedures": sorted(xrng.sample(prids, min(len(prids), xrng.randint(1, 2))))}
+                             for sid, title, tags in DORA_SCENARIOS]
+    # evidence last, as in the example
+    plan["evidence"] = plan.pop("evidence")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -684,7 +830,8 @@ def d_dep_006(plan, rng, used):
         slow = parse_dur(p["rto"]) * rng.choice([2, 3]) + 60
         did = f"DEP-LEGACY-{len(deps) + 1}"
         deps.append({"id": did, "name": "Legacy mainframe batch", "type": "own-infrastructure",
-                     "owner": plan["people"][0]["id"], "rto": fmt_dur(slow), "rpo": "24h",
+                     "hosting": "self-hosted", "owner": plan["people"][0]["id"], "rto": fmt_dur(slow),
+                     "rpo": p.get("rpo", "24h"),  # the process's RPO: only DEP-006 may fire, not DEP-007
                      "contingency": {"type": "manual", "description": "Manual processing from paper records",
                                      "activation_time": fmt_dur(slow + 60), "owner": "ROLE-IT"}})
         used.add(("dependencies", len(deps) - 1))
@@ -758,7 +905,7 @@ def main(argv=None) -> int:
     if args.process_count:
         k = args.process_count
         rng = random.Random(f"{args.seed}-scale-{k}")
-        plan = build_plan(rng, 0, k, max(3, min(30, k // 3)))
+        plan = build_plan(rng, 0, k, max(3, min(30, k // 3)), random.Random(f"{args.seed}-scale-{k}-ed2"))
         name = f"plan-p{k}.yaml"
         with open(os.path.join(args.out, name), "w", encoding="utf-8") as f:
             f.write(emit(plan))
@@ -769,7 +916,7 @@ def main(argv=None) -> int:
         for i in range(args.n):
             rng = random.Random(f"{args.seed}-{i}")
             n_proc, n_dep = sizes(rng)
-            plan = build_plan(rng, i, n_proc, n_dep)
+            plan = build_plan(rng, i, n_proc, n_dep, random.Random(f"{args.seed}-{i}-ed2"))
             name = f"plan-{i + 1:05d}.yaml"
             findings = []
             drng = random.Random(f"{args.seed}-{i}-defects")  # independent of the plan's own draws
