@@ -220,7 +220,7 @@ def main(argv=None):
     eng = engines(args.bin)
 
     if args.quick:
-        # 10 plans, 8 with planted defects (seed 37 plants 19 findings of 9 of the ten checks), 2 clean
+        # 10 plans, 8 with planted defects (seed 37 plants 20 findings of the ten checks), 2 clean
         corpus = ensure_corpus(10, seed=37, defect_rate=0.8, name="corpus-quick")
         r = measure(eng["bcpcheck"], corpus, 1, "quick-bcpcheck-10")
         s = scorer.score(os.path.join(corpus, "ground-truth.json"), r["findings_file"], "bcpcheck")
