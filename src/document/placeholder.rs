@@ -34,11 +34,20 @@ static VOCABULARY: LazyLock<Regex> = LazyLock::new(|| {
         | (?-u:\b)replace\s+this\s+(?:paragraph|text|section|sentence|table|line|page)(?-u:\b)
         | (?-u:\b)click\s+(?:or\s+tap\s+)?(?:here\s+)?to\s+enter(?-u:\b)
         | (?-u:\b)choose\s+an\s+item(?-u:\b)
-        | (?-u:\b)(?:enter|insert)\s+(?:[a-z'-]+\s+){0,5}here(?-u:\b)
-        | \[[^\[\]\n]{0,60}(?-u:\b)(?:name|company|organi[sz]ation|system|date|phone|title|address|e-?mail|department|location)(?-u:\b)[^\[\]\n]{0,60}\]
-        | <[^<>\n=/"]{0,60}(?-u:\b)(?:name|company|organi[sz]ation|system|date|phone|title|address|e-?mail|department|location)(?-u:\b)[^<>\n=/"]{0,60}>"#,
+        | (?-u:\b)(?:enter|insert)\s+(?:[a-z'-]+\s+){0,5}here(?-u:\b)"#,
     )
     .expect("the placeholder vocabulary is a valid regex")
+});
+
+/// Template fields (`[Company Name]`, `<System Name>`): apart from [`VOCABULARY`] because their
+/// bounded brackets make a large automaton, compiled only for a text holding `[` or `<`.
+static TEMPLATE_FIELDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?ix)
+        \[[^\[\]\n]{0,60}(?-u:\b)(?:name|company|organi[sz]ation|system|date|phone|title|address|e-?mail|department|location)(?-u:\b)[^\[\]\n]{0,60}\]
+        | <[^<>\n=/"]{0,60}(?-u:\b)(?:name|company|organi[sz]ation|system|date|phone|title|address|e-?mail|department|location)(?-u:\b)[^<>\n=/"]{0,60}>"#,
+    )
+    .expect("the template-field vocabulary is a valid regex")
 });
 
 /// Byte ranges of every placeholder in `text`, in order.
@@ -52,6 +61,16 @@ pub fn find(text: &str) -> Vec<Range<usize>> {
     } else {
         Vec::new()
     };
+    if text.bytes().any(|b| b == b'[' || b == b'<') {
+        // A field inside filler already found (`<insert system name>`) is that filler.
+        let fields: Vec<Range<usize>> = TEMPLATE_FIELDS
+            .find_iter(text)
+            .map(|m| m.range())
+            .filter(|r| !is_link_text(text, r))
+            .filter(|r| !found.iter().any(|f| f.start < r.end && r.start < f.end))
+            .collect();
+        found.extend(fields);
+    }
     // A repeated word needs a space or tab between its copies: identifiers, dates and durations
     // are spared the scan.
     if text.bytes().any(|b| b == b' ' || b == b'\t') {

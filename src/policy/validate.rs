@@ -21,7 +21,9 @@ pub(super) struct Checker<'a> {
     pub(super) runtime: &'a Runtime,
     /// The parameters policies may read.
     pub(super) param_names: &'a [&'a str],
-    /// Compile `messageExpression` on first use (the embedded built-in packs).
+    /// The embedded built-in packs, checked by their own tests (`bcpcheck test`, which reads them
+    /// from disk): `messageExpression` is compiled on first use and field paths are not checked
+    /// against the schema again at every start.
     pub(super) lazy: bool,
 }
 
