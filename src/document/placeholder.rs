@@ -41,6 +41,7 @@ static VOCABULARY: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Template fields (`[Company Name]`, `<System Name>`): apart from [`VOCABULARY`] because their
 /// bounded brackets make a large automaton, compiled only for a text holding `[` or `<`.
+#[allow(clippy::expect_used)]
 static TEMPLATE_FIELDS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r#"(?ix)
