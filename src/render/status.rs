@@ -1,7 +1,5 @@
 //! Per plan and policy outcomes, and the clause x plan compliance matrix, shared by the report formats.
 
-use std::collections::BTreeMap;
-
 use crate::engine::Outcome;
 use crate::finding::Finding;
 use crate::policy::Policy;
@@ -74,38 +72,4 @@ pub fn status(file: &FileReport, index: usize, policy: &Policy) -> Status {
         Some(Outcome::Stopped) => Status::NotEvaluated,
         _ => Status::NotApplicable,
     }
-}
-
-/// One row of the compliance matrix: a standard clause, the policies citing it, and per plan the
-/// worst outcome among them.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ClauseRow {
-    /// The reference as written in the policies.
-    pub clause: String,
-    /// Ids of the policies that cite it.
-    pub policies: Vec<String>,
-    /// Per plan (in [`plans`] order), the worst outcome of those policies.
-    pub cells: Vec<Status>,
-}
-
-/// The compliance matrix: every clause cited by a policy of the run, sorted, x every plan.
-pub fn matrix(report: &Report) -> Vec<ClauseRow> {
-    let plans: Vec<&FileReport> = plans(report).collect();
-    let mut rows: BTreeMap<&str, ClauseRow> = BTreeMap::new();
-    for (index, policy) in report.policy_set.policies.iter().enumerate() {
-        for clause in &policy.references {
-            let row = rows.entry(clause).or_insert_with(|| ClauseRow {
-                clause: clause.clone(),
-                policies: Vec::new(),
-                cells: vec![Status::NotApplicable; plans.len()],
-            });
-            if !row.policies.contains(&policy.id) {
-                row.policies.push(policy.id.clone());
-            }
-            for (cell, plan) in row.cells.iter_mut().zip(&plans) {
-                *cell = (*cell).max(status(plan, index, policy));
-            }
-        }
-    }
-    rows.into_values().collect()
 }
