@@ -3,8 +3,11 @@
 
 pub mod alloc;
 pub mod budget;
+mod error;
 mod locate;
 pub mod pool;
+mod schema_checks;
+mod site;
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -14,20 +17,21 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset};
-use miette::{Diagnostic, SourceSpan};
-use thiserror::Error;
 
 use crate::document::discover::Roots;
 use crate::document::schema::ProblemKind;
-use crate::document::{self, Document, LogicalPath, Segment, Span};
+use crate::document::{self, Document, LogicalPath, Segment};
 use crate::expression::{
     Data, DataNode, DocumentBindings, DocumentScope, EvalError, FileFacts, MatchScope, Runtime,
     Variables,
 };
-use crate::finding::{fingerprint, Finding, PolicyRef};
+use crate::finding::{Finding, PolicyRef};
 use crate::policy::pack_manifest::PackCondition;
 use crate::policy::{Policy, PolicyExpr};
 use budget::{BudgetExceeded, ExprRole, Limit, Meter, Overrun};
+pub use error::{EvaluationError, PlanSite};
+use schema_checks::{BadValues, SchemaChecks};
+use site::{Reason, Site, Verdict};
 
 /// A policy's result on one document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -40,58 +44,6 @@ pub enum Outcome {
     Stopped,
     /// Applied and found at least one gap.
     Failed,
-}
-
-/// A policy that failed while evaluating (a type error, an unknown function): a policy bug.
-#[derive(Debug, Error, Diagnostic)]
-#[error("{policy}: evaluation failed: {message}{}", on_matches(*matches, plan))]
-#[diagnostic(
-    code(bcpcheck::engine::evaluation),
-    help("fix the policy expression; the plan location that triggered it is shown below")
-)]
-pub struct EvaluationError {
-    /// Policy id.
-    pub policy: String,
-    /// What the evaluator said.
-    pub message: String,
-    /// The plan file as shown.
-    pub plan: String,
-    /// On how many matches of the file it failed: reported once per policy and file.
-    pub matches: usize,
-    /// The policy file.
-    #[source_code]
-    pub src: crate::document::Named,
-    /// The expression that failed.
-    #[label("this expression failed")]
-    pub at: SourceSpan,
-    /// Where in the plan.
-    #[related]
-    pub site: Vec<PlanSite>,
-}
-
-/// ` (on N matches of FILE; the first is shown)` for an error met more than once in a file.
-fn on_matches(matches: usize, plan: &str) -> String {
-    match matches {
-        0 | 1 => String::new(),
-        n => format!(" (on {n} matches in {plan}; the first is shown)"),
-    }
-}
-
-/// The plan node an evaluation error happened on.
-#[derive(Debug, Error, Diagnostic)]
-#[error("while checking {file} at `{path}`")]
-#[diagnostic(severity(Advice))]
-pub struct PlanSite {
-    /// The plan file as shown.
-    pub file: String,
-    /// Logical path of the match.
-    pub path: String,
-    /// The plan.
-    #[source_code]
-    pub src: crate::document::Named,
-    /// The node.
-    #[label("evaluated here")]
-    pub at: SourceSpan,
 }
 
 /// What evaluating every policy on one document gave.
@@ -316,100 +268,6 @@ impl Engine {
         let bad_values = std::mem::take(&mut result.bad_values);
         self.report_bad_values(bad_values, doc, &file, &mut result);
         result
-    }
-
-    /// Per pack with a condition, whether it holds on the document; a condition that cannot be
-    /// evaluated (a plan with no `metadata`) does not hold.
-    fn packs_applied(&self, scope: &DocumentScope<'_>) -> Vec<(String, bool)> {
-        let none = Variables::default();
-        self.packs
-            .iter()
-            .filter_map(|pack| {
-                let condition = pack.condition.as_ref()?;
-                let holds = scope
-                    .at(&[])
-                    .is_some_and(|root| scope.enter(root, &none).eval_bool(condition) == Ok(true));
-                Some((pack.pack.clone(), holds))
-            })
-            .collect()
-    }
-
-    /// The findings of schema check number `index` on `doc`, and its outcome.
-    fn schema_findings(
-        &self,
-        index: usize,
-        kind: ProblemKind,
-        doc: &Document,
-        file: &Arc<str>,
-        result: &mut DocumentResult,
-    ) -> Outcome {
-        let mut outcome = Outcome::Passed;
-        for problem in doc.problems.iter().filter(|p| p.kind == kind) {
-            outcome = Outcome::Failed;
-            let location = match kind {
-                ProblemKind::UnknownKey => doc.locate_key(&problem.path),
-                ProblemKind::Invalid => doc.locate(&problem.path),
-            };
-            result.findings.push(self.finding_at(
-                index,
-                doc,
-                file,
-                problem.path.clone(),
-                location,
-                problem.message.clone(),
-            ));
-        }
-        outcome
-    }
-
-    /// Values that `date()` or `period()` could not read and that the schema did not report
-    /// already: one finding of the schema check each, however many policies read them.
-    fn report_bad_values(
-        &self,
-        bad_values: BadValues,
-        doc: &Document,
-        file: &Arc<str>,
-        result: &mut DocumentResult,
-    ) {
-        let Some(index) = self.schema_checks.invalid else {
-            return;
-        };
-        for (path, message) in bad_values.0 {
-            if doc.problems.iter().any(|p| p.path == path) {
-                continue;
-            }
-            let location = doc.locate(&path);
-            result
-                .findings
-                .push(self.finding_at(index, doc, file, path, location, message));
-            if let Some(outcome) = result.outcomes.get_mut(index) {
-                *outcome = Outcome::Failed;
-            }
-        }
-    }
-
-    /// A finding of policy `index` about `target`, at `location`.
-    fn finding_at(
-        &self,
-        index: usize,
-        doc: &Document,
-        file: &Arc<str>,
-        target: Vec<Segment>,
-        location: document::Location,
-        message: String,
-    ) -> Finding {
-        let site = Site {
-            policy: &self.policies[index],
-            policy_ref: PolicyRef {
-                index,
-                id: self.ids[index].clone(),
-            },
-            file,
-            doc,
-            match_path: &[],
-            root_dir: &self.roots.root_of(&doc.source.path),
-        };
-        site.finding_at(target, location, message)
     }
 
     /// The diagnostic for an overrun met while checking `file`; `doc` is the document that was
@@ -729,160 +587,4 @@ struct Position<'m> {
     root_dir: &'m Path,
     document: usize,
     meter: &'m Meter,
-}
-
-/// Which policies of the engine report the schema's problems.
-#[derive(Debug, Default)]
-struct SchemaChecks {
-    /// BCP-SCHEMA-001: values of the wrong type, range or format.
-    invalid: Option<usize>,
-    /// BCP-SCHEMA-002: keys close to a key of the schema.
-    unknown_key: Option<usize>,
-}
-
-impl SchemaChecks {
-    fn of(policies: &[Policy]) -> Self {
-        let find = |id: &str| policies.iter().position(|p| p.id == id);
-        SchemaChecks {
-            invalid: find("BCP-SCHEMA-001"),
-            unknown_key: find("BCP-SCHEMA-002"),
-        }
-    }
-
-    /// The problems policy `index` reports, when it is a schema check.
-    fn kind_of(&self, index: usize) -> Option<ProblemKind> {
-        if self.invalid == Some(index) {
-            Some(ProblemKind::Invalid)
-        } else if self.unknown_key == Some(index) {
-            Some(ProblemKind::UnknownKey)
-        } else {
-            None
-        }
-    }
-}
-
-/// Plan values a policy's `date()` or `period()` could not read, once each: (path, message).
-#[derive(Debug, Default)]
-struct BadValues(Vec<(Vec<Segment>, String)>);
-
-impl BadValues {
-    fn add(&mut self, path: Vec<Segment>, message: String) {
-        if !self.0.iter().any(|(p, _)| *p == path) {
-            self.0.push((path, message));
-        }
-    }
-}
-
-/// Why a rule failed.
-enum Reason {
-    /// The rule was false.
-    RuleFalse,
-    /// The rule read a field the plan lacks.
-    Missing(String),
-    /// A plan value `date()` or `period()` cannot read.
-    BadValue { value: String, message: String },
-}
-
-enum Verdict<'e> {
-    NotApplicable,
-    Pass,
-    Fail(Reason),
-    Broken(&'e PolicyExpr, String),
-}
-
-impl<'e> Verdict<'e> {
-    fn from_rule_error(expr: &'e PolicyExpr, err: EvalError) -> Self {
-        match err {
-            EvalError::Missing { field } => Verdict::Fail(Reason::Missing(field)),
-            EvalError::BadValue { value, message, .. } => {
-                Verdict::Fail(Reason::BadValue { value, message })
-            }
-            EvalError::Failed(message) => Verdict::Broken(expr, message),
-        }
-    }
-}
-
-struct Site<'a> {
-    policy: &'a Policy,
-    policy_ref: PolicyRef,
-    file: &'a Arc<str>,
-    doc: &'a Document,
-    match_path: &'a [Segment],
-    root_dir: &'a Path,
-}
-
-impl Site<'_> {
-    fn finding(&self, reason: Reason, message: String) -> Finding {
-        let (target, message) = match reason {
-            Reason::RuleFalse => (
-                locate::for_false_rule(self.policy, self.doc, self.match_path),
-                message,
-            ),
-            Reason::Missing(field) => (
-                locate::for_missing_field(self.policy, self.doc, self.match_path, &field),
-                message,
-            ),
-            Reason::BadValue {
-                value,
-                message: why,
-            } => (
-                locate::for_bad_value(self.doc, self.match_path, &value),
-                format!("{message}: {why}"),
-            ),
-        };
-        let location = self.doc.locate(&target);
-        self.finding_at(target, location, message)
-    }
-
-    /// The finding about `target`, at `location`.
-    fn finding_at(
-        &self,
-        target: Vec<Segment>,
-        location: document::Location,
-        message: String,
-    ) -> Finding {
-        let target = LogicalPath(target);
-        // Relative to the plan's repository, so runs from any directory agree.
-        let repository_path = document::discover::display(&self.doc.source.path, self.root_dir);
-        Finding {
-            fingerprint: fingerprint(
-                &self.policy.id,
-                &repository_path,
-                &self.doc.stable_id(&target.0),
-            ),
-            policy: self.policy_ref.clone(),
-            severity: self.policy.severity,
-            message,
-            file: self.file.clone(),
-            target,
-            missing: location.missing,
-            span: location.span,
-            start: location.start,
-            end: location.end,
-            suppression: None,
-        }
-    }
-
-    fn error(&self, expr: &PolicyExpr, message: String) -> EvaluationError {
-        self.error_at(expr.span, message)
-    }
-
-    /// A policy bug in the expression written at `span` of the policy file, on this match.
-    fn error_at(&self, span: Span, message: String) -> EvaluationError {
-        let location = self.doc.locate(self.match_path);
-        EvaluationError {
-            policy: self.policy.id.clone(),
-            matches: 1,
-            message,
-            plan: self.doc.source.name.clone(),
-            src: document::named(&self.policy.origin),
-            at: document::to_source_span(self.policy.origin.first_line(span)),
-            site: vec![PlanSite {
-                file: self.doc.source.name.clone(),
-                path: LogicalPath(self.match_path.to_vec()).to_string(),
-                src: document::named(&self.doc.source),
-                at: document::to_source_span(location.span),
-            }],
-        }
-    }
 }

@@ -1,74 +1,13 @@
 //! The field paths a policy names (`kinds`, `select`, `fieldPath`, and what its expressions read
-//! from `self` and `doc`) checked against the schema of the kinds it applies to: a name close to
+//! from `self` and `doc`), checked against the schema of the kinds it applies to: a name close to
 //! a known one is an error with "did you mean", as Kubernetes type-checks CEL against the
 //! resource schema; a name close to none is a team's own field and accepted.
 
 use super::model::{PolicyError, PolicyExpr};
-use super::validate::Checker;
+use super::validate::{key_steps, Checker, Fields};
 use crate::document::path::Step;
-use crate::document::schema::{self, FieldCheck};
-use crate::document::{suggest, Node, Segment, Span};
-use crate::expression::{Access, Root};
-
-/// What the field paths of one policy are relative to.
-pub(super) struct Fields<'p> {
-    /// The kinds the policy applies to (the kinds with a schema when it names none).
-    pub(super) kinds: Vec<String>,
-    /// The `select` pattern: what `self` is.
-    pub(super) select: &'p [Step],
-}
-
-impl Fields<'_> {
-    /// `steps` with every misspelt field replaced by the field it is close to, so that a
-    /// misspelt `select` is reported once and what is read below it is still checked.
-    pub(super) fn corrected(&self, steps: &[Step]) -> Vec<Step> {
-        let mut steps = steps.to_vec();
-        for _ in 0..steps.len() {
-            match self.misspelt(&steps) {
-                Some((i, _, known)) => steps[i] = Step::Segment(Segment::Key(known)),
-                None => break,
-            }
-        }
-        steps
-    }
-
-    /// The path an access starts from, as pattern steps; `None` for roots other than `self`
-    /// and `doc` (and the items of lists over them).
-    fn base(&self, root: &Root) -> Option<Vec<Step>> {
-        match root {
-            Root::Variable(name) if name == "self" => Some(self.corrected(self.select)),
-            Root::Variable(name) if name == "doc" => Some(Vec::new()),
-            Root::Variable(_) => None,
-            Root::ItemOf(list) => {
-                let mut steps = self.base(&list.root)?;
-                steps.extend(key_steps(list));
-                steps.push(Step::AnyItem);
-                Some(steps)
-            }
-        }
-    }
-
-    /// The first misspelt field of `steps` in any kind the policy applies to.
-    fn misspelt(&self, steps: &[Step]) -> Option<(usize, String, String)> {
-        self.kinds
-            .iter()
-            .find_map(|kind| match schema::check_fields(kind, steps) {
-                FieldCheck::Misspelt {
-                    step,
-                    written,
-                    known,
-                } => Some((step, written, known)),
-                FieldCheck::Accepted => None,
-            })
-    }
-}
-
-fn key_steps(access: &Access) -> impl Iterator<Item = Step> + '_ {
-    access
-        .fields
-        .iter()
-        .map(|f| Step::Segment(Segment::Key(f.clone())))
-}
+use crate::document::schema;
+use crate::document::{suggest, Node, Span};
 
 impl Checker<'_> {
     /// `kinds`: a kind close to a kind with a schema is a misspelling.

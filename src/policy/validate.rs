@@ -3,14 +3,14 @@
 
 use std::sync::{Arc, OnceLock};
 
-use super::fields::Fields;
 use super::model::{MessageExpr, Policy, PolicyError, Reference, Variable};
 use super::select::Selector;
 use super::POLICY_FIELDS;
 use crate::document::object::ObjectReader;
 use crate::document::path::Step;
+use crate::document::schema::FieldCheck;
 use crate::document::{schema, suggest, LogicalPath, Node, Segment, SourceFile, Span, Value};
-use crate::expression::Runtime;
+use crate::expression::{Access, Root, Runtime};
 use crate::finding::Severity;
 
 /// Validates the policies of one file.
@@ -343,4 +343,64 @@ impl Checker<'_> {
             errors.push(PolicyError::field(self.file, e));
         }
     }
+}
+
+/// What the field paths of one policy are relative to.
+pub(super) struct Fields<'p> {
+    /// The kinds the policy applies to (the kinds with a schema when it names none).
+    pub(super) kinds: Vec<String>,
+    /// The `select` pattern: what `self` is.
+    pub(super) select: &'p [Step],
+}
+
+impl Fields<'_> {
+    /// `steps` with every misspelt field replaced by the field it is close to, so that a
+    /// misspelt `select` is reported once and what is read below it is still checked.
+    pub(super) fn corrected(&self, steps: &[Step]) -> Vec<Step> {
+        let mut steps = steps.to_vec();
+        for _ in 0..steps.len() {
+            match self.misspelt(&steps) {
+                Some((i, _, known)) => steps[i] = Step::Segment(Segment::Key(known)),
+                None => break,
+            }
+        }
+        steps
+    }
+
+    /// The path an access starts from, as pattern steps; `None` for roots other than `self`
+    /// and `doc` (and the items of lists over them).
+    pub(super) fn base(&self, root: &Root) -> Option<Vec<Step>> {
+        match root {
+            Root::Variable(name) if name == "self" => Some(self.corrected(self.select)),
+            Root::Variable(name) if name == "doc" => Some(Vec::new()),
+            Root::Variable(_) => None,
+            Root::ItemOf(list) => {
+                let mut steps = self.base(&list.root)?;
+                steps.extend(key_steps(list));
+                steps.push(Step::AnyItem);
+                Some(steps)
+            }
+        }
+    }
+
+    /// The first misspelt field of `steps` in any kind the policy applies to.
+    pub(super) fn misspelt(&self, steps: &[Step]) -> Option<(usize, String, String)> {
+        self.kinds
+            .iter()
+            .find_map(|kind| match schema::check_fields(kind, steps) {
+                FieldCheck::Misspelt {
+                    step,
+                    written,
+                    known,
+                } => Some((step, written, known)),
+                FieldCheck::Accepted => None,
+            })
+    }
+}
+
+pub(super) fn key_steps(access: &Access) -> impl Iterator<Item = Step> + '_ {
+    access
+        .fields
+        .iter()
+        .map(|f| Step::Segment(Segment::Key(f.clone())))
 }
