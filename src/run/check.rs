@@ -72,6 +72,20 @@ impl LoadSettings {
     }
 }
 
+/// Loads plan files with a run's settings; cheap to clone.
+#[derive(Clone)]
+pub struct Loader(Arc<LoadSettings>);
+
+impl Loader {
+    /// The plan documents of `candidate`, or `None` when it does not load (the run reports why).
+    pub fn documents(&self, candidate: &Candidate) -> Option<Vec<document::Document>> {
+        let options = self.0.options(candidate);
+        document::load(&candidate.path, &candidate.name, &options)
+            .ok()
+            .map(|loaded| loaded.documents)
+    }
+}
+
 /// Compiles the policies and finds the files, without checking any.
 pub fn prepare(settings: &Settings) -> Result<Prepared, RunError> {
     let started = Instant::now();
@@ -167,6 +181,11 @@ impl Prepared {
     /// The plan files that will be checked, in order.
     pub fn files(&self) -> &[Candidate] {
         &self.discovery.files
+    }
+
+    /// Loads files the way this run does (for `due`, which re-evaluates some of them).
+    pub fn loader(&self) -> Loader {
+        Loader(self.load.clone())
     }
 
     /// Checks every file, in parallel, within the evaluation budget.
