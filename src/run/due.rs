@@ -24,6 +24,7 @@ use crate::expression::{parse_date, Runtime};
 use crate::finding::{Finding, Severity};
 use crate::policy::Policy;
 use crate::report::Report;
+use crate::waiver::{self, PlanFindings};
 
 /// The window of a `due` run.
 #[derive(Debug, Clone, Copy)]
@@ -167,21 +168,43 @@ pub fn run(settings: &Settings, window: Window) -> Result<Due, RunError> {
             })
             .collect();
         let empty = HashSet::new();
-        let found: Vec<(Vec<Obligation>, usize)> = candidates
+        let found: Vec<(usize, Vec<Upcoming>, usize)> = candidates
             .par_iter()
             .filter_map(|candidate| {
                 let before = at_start.get(candidate.name.as_str()).unwrap_or(&empty);
                 let documents = loader.documents(candidate)?;
-                Some(probe.file(&documents, before, start, &days, &engines))
+                let (upcoming, count) = probe.file(&documents, before, start, &days, &engines);
+                let index = report.files.iter().position(|f| f.name == candidate.name)?;
+                Some((index, upcoming, count))
             })
             .collect();
-        for (found, count) in found {
-            bisections += count;
-            obligations.extend(
-                found
-                    .into_iter()
-                    .filter(|o| !baselined.contains(&o.fingerprint)),
-            );
+        let mut found: Vec<(usize, Vec<Upcoming>)> = found
+            .into_iter()
+            .map(|(index, upcoming, count)| {
+                bisections += count;
+                (index, upcoming)
+            })
+            .collect();
+        waive(settings, &report, &policies, &mut found);
+        for (_, upcoming) in found {
+            for u in upcoming {
+                // Covered on its first day by an exception: the exception's expiry is the date
+                // to watch (listed below when it falls in the window).
+                let waived = u
+                    .finding
+                    .waiver()
+                    .is_some_and(|w| w.expires.is_none_or(|e| e >= u.date));
+                if waived || baselined.contains(&u.finding.fingerprint) {
+                    continue;
+                }
+                obligations.push(obligation(
+                    &policies,
+                    &u.finding,
+                    Kind::Upcoming,
+                    u.date,
+                    u.until,
+                ));
+            }
         }
     }
 
@@ -237,6 +260,54 @@ pub fn run(settings: &Settings, window: Window) -> Result<Due, RunError> {
         timed_policies,
         bisections,
     })
+}
+
+/// A finding that appears within the window: as of its first day, and the last day it holds if
+/// it disappears again.
+struct Upcoming {
+    finding: Finding,
+    date: NaiveDate,
+    until: Option<NaiveDate>,
+}
+
+/// Marks the upcoming findings that the run's exceptions (file and inline) waive as of the start.
+fn waive(
+    settings: &Settings,
+    report: &Report,
+    policies: &[Policy],
+    found: &mut [(usize, Vec<Upcoming>)],
+) {
+    if !settings.apply_exceptions || found.is_empty() {
+        return;
+    }
+    let loaded = match &settings.exceptions {
+        Some(path) => waiver::file::load(path, &discover::display(path, &settings.cwd)),
+        None => (None, Vec::new()),
+    };
+    let mut findings: Vec<(usize, Vec<Finding>)> = found
+        .iter_mut()
+        .map(|(index, upcoming)| {
+            let list = upcoming.iter().map(|u| u.finding.clone()).collect();
+            (*index, list)
+        })
+        .collect();
+    let views = findings.iter_mut().filter_map(|(index, list)| {
+        let file = report.files.get(*index)?;
+        Some(PlanFindings {
+            name: &file.name,
+            path: &file.path,
+            documents: file.documents,
+            source: file.source.as_ref(),
+            findings: list,
+            directives: &file.directives,
+        })
+    });
+    waiver::apply(views, policies, loaded, settings.as_of);
+    for ((_, upcoming), (_, waived)) in found.iter_mut().zip(findings) {
+        for (u, w) in upcoming.iter_mut().zip(waived) {
+            u.finding.suppression = w.suppression;
+        }
+    }
 }
 
 /// The files an exception names, as one string.
@@ -324,7 +395,7 @@ impl Probe<'_> {
         start: NaiveDate,
         days: &[NaiveDate],
         engines: &[Engine],
-    ) -> (Vec<Obligation>, usize) {
+    ) -> (Vec<Upcoming>, usize) {
         // Per new fingerprint: the finding, and the probe indexes where it holds.
         let mut seen: HashMap<String, (Finding, Vec<usize>)> = HashMap::new();
         for (k, engine) in engines.iter().enumerate() {
@@ -367,14 +438,11 @@ impl Probe<'_> {
                 .findings(&engine, documents)
                 .into_iter()
                 .find(|f| f.fingerprint == print);
-            let finding = first_day.unwrap_or(finding);
-            out.push(obligation(
-                &self.policies,
-                &finding,
-                Kind::Upcoming,
+            out.push(Upcoming {
+                finding: first_day.unwrap_or(finding),
                 date,
                 until,
-            ));
+            });
         }
         (out, steps)
     }

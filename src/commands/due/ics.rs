@@ -10,7 +10,11 @@ use crate::run::due::{Due, Kind};
 /// One all-day event per obligation. UIDs derive from the finding's fingerprint and policy, so a
 /// calendar that imports the file again updates its events instead of duplicating them.
 pub fn render(due: &Due) -> String {
-    let mut calendar = Calendar::new();
+    let mut calendar = Calendar::empty();
+    calendar
+        .append_property(("VERSION", "2.0"))
+        .append_property(("PRODID", "-//bcpcheck//due//EN"))
+        .append_property(("CALSCALE", "GREGORIAN"));
     calendar.name("bcpcheck: continuity obligations");
     // A fixed DTSTAMP (the start of the window) keeps the output reproducible.
     let stamp = due.start.and_time(NaiveTime::MIN).and_utc();
