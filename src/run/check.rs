@@ -21,6 +21,11 @@ use crate::waiver::{self, Exceptions};
 /// Called from a worker thread each time a file is checked.
 pub type FileDone = Arc<dyn Fn() + Send + Sync>;
 
+/// Called from a worker thread with each file's documents and findings once it is checked (for
+/// `due`, which re-evaluates them on other days without loading them again).
+pub type Visit =
+    Arc<dyn Fn(&Candidate, &[document::Document], &[crate::finding::Finding]) + Send + Sync>;
+
 /// Runs a whole check.
 pub fn run(settings: &Settings) -> Result<Report, RunError> {
     Ok(prepare(settings)?.run())
@@ -69,20 +74,6 @@ impl LoadSettings {
             markdown_is_plan: self.has_plan_globs && self.is_configured_plan(&candidate.path),
             root: Some(self.root.clone()),
         }
-    }
-}
-
-/// Loads plan files with a run's settings; cheap to clone.
-#[derive(Clone)]
-pub struct Loader(Arc<LoadSettings>);
-
-impl Loader {
-    /// The plan documents of `candidate`, or `None` when it does not load (the run reports why).
-    pub fn documents(&self, candidate: &Candidate) -> Option<Vec<document::Document>> {
-        let options = self.0.options(candidate);
-        document::load(&candidate.path, &candidate.name, &options)
-            .ok()
-            .map(|loaded| loaded.documents)
     }
 }
 
@@ -183,11 +174,6 @@ impl Prepared {
         &self.discovery.files
     }
 
-    /// Loads files the way this run does (for `due`, which re-evaluates some of them).
-    pub fn loader(&self) -> Loader {
-        Loader(self.load.clone())
-    }
-
     /// Checks every file, in parallel, within the evaluation budget.
     pub fn run(self) -> Report {
         self.run_with(None)
@@ -195,11 +181,16 @@ impl Prepared {
 
     /// [`Prepared::run`], calling `done` after each file is checked (for a progress bar).
     pub fn run_with(self, done: Option<FileDone>) -> Report {
+        self.run_visiting(done, None)
+    }
+
+    /// [`Prepared::run_with`], also handing each file's documents and findings to `visit`.
+    pub fn run_visiting(self, done: Option<FileDone>, visit: Option<Visit>) -> Report {
         let candidates: Arc<Vec<Candidate>> = Arc::new(self.discovery.files);
         let (engine, load, files) = (self.engine.clone(), self.load.clone(), candidates.clone());
         let work = move |job: pool::Job<'_>| {
             let candidate = &files[job.index];
-            let report = check_file(&engine, candidate, &load, job);
+            let report = check_file(&engine, candidate, &load, job, visit.as_ref());
             if let Some(done) = &done {
                 done();
             }
@@ -294,6 +285,7 @@ fn check_file(
     candidate: &Candidate,
     load: &LoadSettings,
     job: pool::Job<'_>,
+    visit: Option<&Visit>,
 ) -> FileReport {
     let options = &load.options(candidate);
     let mut report = FileReport::empty(candidate, engine.policies().len());
@@ -316,6 +308,9 @@ fn check_file(
     let checked = engine.check_all(&loaded.documents, job.meter);
     (report.findings, report.errors, report.outcomes) =
         (checked.findings, checked.errors, checked.outcomes);
+    if let Some(visit) = visit {
+        visit(candidate, &loaded.documents, &report.findings);
+    }
     // Earlier attempts at this file overran the time budget: say where, now that the document is
     // at hand.
     for overrun in job.overruns {

@@ -8,10 +8,9 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use chrono::{DateTime, Days, FixedOffset, NaiveDate};
-use rayon::prelude::*;
 
 use super::check;
 use super::settings::{RunError, Settings};
@@ -120,11 +119,6 @@ pub fn run(settings: &Settings, window: Window) -> Result<Due, RunError> {
         .ok_or_else(|| {
             RunError::Usage("--within reaches past the last representable date".into())
         })?;
-    let prepared = check::prepare(settings)?;
-    let candidates: Vec<Candidate> = prepared.files().to_vec();
-    let loader = prepared.loader();
-    let report = prepared.run();
-
     let (policy_set, runtime, params) = check::compile_policies(settings)?;
     let policies = policy_set.policies;
     let timed: Vec<bool> = policies.iter().map(reads_now).collect();
@@ -135,6 +129,42 @@ pub fn run(settings: &Settings, window: Window) -> Result<Due, RunError> {
             .unwrap_or_default(),
         None => HashSet::new(),
     };
+    // Probe days after the start, the end always among them.
+    let mut days: Vec<NaiveDate> = (1..)
+        .map(|k| start + Days::new(u64::from(step) * k))
+        .take_while(|d| *d < end)
+        .collect();
+    if end > start {
+        days.push(end);
+    }
+    let probe = Arc::new(Probe {
+        runtime,
+        params,
+        policies: policies.clone(),
+        timed,
+        settings: settings.clone(),
+        start,
+        engines: (0..=window.within).map(|_| OnceLock::new()).collect(),
+        days,
+    });
+
+    // Each file is probed in the worker that checked it at the start, with its documents at hand.
+    let found: Arc<Mutex<Vec<Probed>>> = Arc::default();
+    let visit: Option<check::Visit> = (timed_policies > 0 && window.within > 0).then(|| {
+        let (probe, found) = (probe.clone(), found.clone());
+        Arc::new(
+            move |candidate: &Candidate, documents: &[Document], at_start: &[Finding]| {
+                let before: HashSet<&str> =
+                    at_start.iter().map(|f| f.fingerprint.as_str()).collect();
+                let (upcoming, count) = PlanProbe::new(&probe, documents, &before).run();
+                if !upcoming.is_empty() || count > 0 {
+                    let mut found = found.lock().unwrap_or_else(PoisonError::into_inner);
+                    found.push((candidate.name.clone(), upcoming, count));
+                }
+            },
+        ) as check::Visit
+    });
+    let report = check::prepare(settings)?.run_visiting(None, visit);
 
     let mut obligations: Vec<Obligation> = report
         .findings()
@@ -142,69 +172,41 @@ pub fn run(settings: &Settings, window: Window) -> Result<Due, RunError> {
         .map(|f| obligation(&policies, f, Kind::Overdue, start, None))
         .collect();
 
+    let found = std::mem::take(&mut *found.lock().unwrap_or_else(PoisonError::into_inner));
     let mut bisections = 0;
-    if timed_policies > 0 && window.within > 0 {
-        let probe = Probe {
-            runtime,
-            params,
-            policies: policies.clone(),
-            timed,
-            settings,
-        };
-        // Probe days after the start, the end always among them.
-        let mut days: Vec<NaiveDate> = (1..)
-            .map(|k| start + Days::new(u64::from(step) * k))
-            .take_while(|d| *d < end)
-            .collect();
-        days.push(end);
-        let engines: Vec<Engine> = days.iter().map(|d| probe.engine(*d, None)).collect();
-        // The fingerprints each file had at the start, suppressed or not.
-        let at_start: HashMap<&str, HashSet<&str>> = report
-            .files
-            .iter()
-            .map(|f| {
-                let prints = f.findings.iter().map(|x| x.fingerprint.as_str()).collect();
-                (f.name.as_str(), prints)
-            })
-            .collect();
-        let empty = HashSet::new();
-        let found: Vec<(usize, Vec<Upcoming>, usize)> = candidates
-            .par_iter()
-            .filter_map(|candidate| {
-                let before = at_start.get(candidate.name.as_str()).unwrap_or(&empty);
-                let documents = loader.documents(candidate)?;
-                let (upcoming, count) = probe.file(&documents, before, start, &days, &engines);
-                let index = report.files.iter().position(|f| f.name == candidate.name)?;
-                Some((index, upcoming, count))
-            })
-            .collect();
-        let mut found: Vec<(usize, Vec<Upcoming>)> = found
-            .into_iter()
-            .map(|(index, upcoming, count)| {
-                bisections += count;
-                (index, upcoming)
-            })
-            .collect();
-        waive(settings, &report, &policies, &mut found);
-        for (_, upcoming) in found {
-            for u in upcoming {
-                // Covered on its first day by an exception: the exception's expiry is the date
-                // to watch (listed below when it falls in the window).
-                let waived = u
-                    .finding
-                    .waiver()
-                    .is_some_and(|w| w.expires.is_none_or(|e| e >= u.date));
-                if waived || baselined.contains(&u.finding.fingerprint) {
-                    continue;
-                }
-                obligations.push(obligation(
-                    &policies,
-                    &u.finding,
-                    Kind::Upcoming,
-                    u.date,
-                    u.until,
-                ));
+    let index: HashMap<&str, usize> = report
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name.as_str(), i))
+        .collect();
+    let mut found: Vec<(usize, Vec<Upcoming>)> = found
+        .into_iter()
+        .filter_map(|(name, upcoming, count)| {
+            bisections += count;
+            let index = *index.get(name.as_str())?;
+            Some((index, upcoming))
+        })
+        .collect();
+    waive(settings, &report, &policies, &mut found);
+    for (_, upcoming) in found {
+        for u in upcoming {
+            // Covered on its first day by an exception: the exception's expiry is the date
+            // to watch (listed below when it falls in the window).
+            let waived = u
+                .finding
+                .waiver()
+                .is_some_and(|w| w.expires.is_none_or(|e| e >= u.date));
+            if waived || baselined.contains(&u.finding.fingerprint) {
+                continue;
             }
+            obligations.push(obligation(
+                &policies,
+                &u.finding,
+                Kind::Upcoming,
+                u.date,
+                u.until,
+            ));
         }
     }
 
@@ -261,6 +263,9 @@ pub fn run(settings: &Settings, window: Window) -> Result<Due, RunError> {
         bisections,
     })
 }
+
+/// What probing one file gave: its name, its upcoming findings, the evaluations besides probes.
+type Probed = (String, Vec<Upcoming>, usize);
 
 /// A finding that appears within the window: as of its first day, and the last day it holds if
 /// it disappears again.
@@ -343,127 +348,194 @@ fn obligation(
     }
 }
 
-/// What re-evaluating policies on another day needs.
-struct Probe<'s> {
+/// What re-evaluating policies on another day needs, shared by the workers.
+struct Probe {
     runtime: Runtime,
     params: document::Node,
     policies: Arc<Vec<Policy>>,
+    /// Per policy, whether it reads `now`.
     timed: Vec<bool>,
-    settings: &'s Settings,
+    settings: Settings,
+    start: NaiveDate,
+    /// The probe days after the start, the end last.
+    days: Vec<NaiveDate>,
+    /// Per day of the window (from the start), the engine as of that day, built on first use.
+    engines: Vec<OnceLock<Engine>>,
 }
 
-impl Probe<'_> {
-    /// An engine as of `day` running the policies that read `now`, or only policy `only`.
-    fn engine(&self, day: NaiveDate, only: Option<usize>) -> Engine {
-        let config_dir = self
-            .settings
-            .config_source
-            .as_ref()
-            .and_then(|s| s.path.parent());
-        let roots = Roots::per_plan(
-            self.settings.root.clone(),
-            config_dir.map(Path::to_path_buf),
-        );
-        let engine = Engine::new(
-            &self.runtime,
-            self.policies.clone(),
-            &self.params,
-            midnight(day),
-            self.settings.root.clone(),
-        )
-        .with_roots(roots);
-        for (i, timed) in self.timed.iter().enumerate() {
-            if !timed || only.is_some_and(|o| o != i) {
-                engine.disable(i);
+impl Probe {
+    /// The engine as of `day`, running only the policies that read `now`.
+    fn engine(&self, day: NaiveDate) -> &Engine {
+        let offset = usize::try_from((day - self.start).num_days()).unwrap_or(0);
+        let slot = &self.engines[offset.min(self.engines.len() - 1)];
+        slot.get_or_init(|| {
+            let config_dir = self
+                .settings
+                .config_source
+                .as_ref()
+                .and_then(|s| s.path.parent());
+            let roots = Roots::per_plan(
+                self.settings.root.clone(),
+                config_dir.map(Path::to_path_buf),
+            );
+            let engine = Engine::new(
+                &self.runtime,
+                self.policies.clone(),
+                &self.params,
+                midnight(day),
+                self.settings.root.clone(),
+            )
+            .with_roots(roots);
+            for (i, timed) in self.timed.iter().enumerate() {
+                if !timed {
+                    engine.disable(i);
+                }
             }
+            engine
+        })
+    }
+}
+
+/// The search on one plan: its timed policies evaluated at most once per day, every evaluation
+/// remembered, so that the probes and all the bisections of its (policy, plan) pairs share them.
+struct PlanProbe<'p> {
+    probe: &'p Probe,
+    documents: &'p [Document],
+    /// Fingerprints present at the start: not new.
+    before: &'p HashSet<&'p str>,
+    /// Per day evaluated, the new findings then, by fingerprint.
+    memo: HashMap<NaiveDate, HashMap<String, Finding>>,
+}
+
+impl<'p> PlanProbe<'p> {
+    fn new(probe: &'p Probe, documents: &'p [Document], before: &'p HashSet<&'p str>) -> Self {
+        PlanProbe {
+            probe,
+            documents,
+            before,
+            memo: HashMap::new(),
         }
-        engine
     }
 
-    /// The findings of the timed policies (or of `only`) on `documents` as of `engine`'s day.
-    fn findings(&self, engine: &Engine, documents: &[Document]) -> Vec<Finding> {
-        let mut found = engine.check_all(documents, &Meter::default()).findings;
-        found.retain(|f| self.timed.get(f.policy.index).copied().unwrap_or(false));
-        found
-    }
-
-    /// The new findings of one file within the window, each dated, and the bisection steps made.
-    fn file(
-        &self,
-        documents: &[Document],
-        before: &HashSet<&str>,
-        start: NaiveDate,
-        days: &[NaiveDate],
-        engines: &[Engine],
-    ) -> (Vec<Upcoming>, usize) {
-        // Per new fingerprint: the finding, and the probe indexes where it holds.
-        let mut seen: HashMap<String, (Finding, Vec<usize>)> = HashMap::new();
-        for (k, engine) in engines.iter().enumerate() {
-            for finding in self.findings(engine, documents) {
-                if before.contains(finding.fingerprint.as_str()) {
-                    continue;
-                }
-                seen.entry(finding.fingerprint.clone())
-                    .or_insert_with(|| (finding, Vec::new()))
-                    .1
-                    .push(k);
-            }
-        }
-        let mut steps = 0;
-        let mut out = Vec::new();
-        for (print, (finding, at)) in seen {
-            let index = finding.policy.index;
-            let holds = |day: NaiveDate, steps: &mut usize| {
-                *steps += 1;
-                let engine = self.engine(day, Some(index));
-                self.findings(&engine, documents)
-                    .iter()
-                    .any(|f| f.fingerprint == print)
-            };
-            let first = at[0];
-            let absent = if first == 0 { start } else { days[first - 1] };
-            let date = bisect(absent, days[first], |d| holds(d, &mut steps));
-            // The last probe it holds at, and whether it is gone by the next one.
-            let last = at[at.len() - 1];
-            let until = match days.get(last + 1) {
-                Some(gone) => {
-                    let back = bisect(days[last], *gone, |d| !holds(d, &mut steps));
-                    back.pred_opt()
-                }
-                None => None,
-            };
-            // The message as of the first day (it may name a number of days).
-            let engine = self.engine(date, Some(index));
-            let first_day = self
-                .findings(&engine, documents)
+    /// The new findings on `day` (evaluated once).
+    fn at(&mut self, day: NaiveDate) -> &HashMap<String, Finding> {
+        let (probe, documents, before) = (self.probe, self.documents, self.before);
+        self.memo.entry(day).or_insert_with(|| {
+            let engine = probe.engine(day);
+            let found = engine.check_all(documents, &Meter::default()).findings;
+            found
                 .into_iter()
-                .find(|f| f.fingerprint == print);
-            out.push(Upcoming {
-                finding: first_day.unwrap_or(finding),
-                date,
-                until,
-            });
+                .filter(|f| probe.timed.get(f.policy.index).copied().unwrap_or(false))
+                .filter(|f| !before.contains(f.fingerprint.as_str()))
+                .map(|f| (f.fingerprint.clone(), f))
+                .collect()
+        })
+    }
+
+    /// The new findings of the plan within the window, each dated, and the evaluations made
+    /// besides the probes.
+    fn run(mut self) -> (Vec<Upcoming>, usize) {
+        let days = self.probe.days.clone();
+        // Per new fingerprint, the probes where it holds.
+        let mut seen: HashMap<String, Vec<usize>> = HashMap::new();
+        for (k, day) in days.iter().enumerate() {
+            for print in self.at(*day).keys() {
+                seen.entry(print.clone()).or_default().push(k);
+            }
         }
-        (out, steps)
+        let probes = self.memo.len();
+        // Pairs that appear between the same two probes are bisected together: one evaluation of
+        // the plan at a middle day answers for each of them.
+        let mut appear: HashMap<usize, Vec<String>> = HashMap::new();
+        let mut vanish: HashMap<usize, Vec<String>> = HashMap::new();
+        for (print, at) in &seen {
+            appear.entry(at[0]).or_default().push(print.clone());
+            let last = at[at.len() - 1];
+            if last + 1 < days.len() {
+                vanish.entry(last).or_default().push(print.clone());
+            }
+        }
+        let mut first: HashMap<String, NaiveDate> = HashMap::new();
+        for (k, prints) in appear {
+            let absent = if k == 0 {
+                self.probe.start
+            } else {
+                days[k - 1]
+            };
+            self.first_days(absent, days[k], prints, &mut first);
+        }
+        let mut until: HashMap<String, NaiveDate> = HashMap::new();
+        for (k, prints) in vanish {
+            self.last_days(days[k], days[k + 1], prints, &mut until);
+        }
+        let bisections = self.memo.len() - probes;
+        let mut out = Vec::new();
+        for (print, date) in first {
+            // As of its first day: the message may name a number of days.
+            let finding = self.memo.get(&date).and_then(|m| m.get(&print)).cloned();
+            if let Some(finding) = finding {
+                let until = until.get(&print).copied();
+                out.push(Upcoming {
+                    finding,
+                    date,
+                    until,
+                });
+            }
+        }
+        (out, bisections)
+    }
+
+    /// Sets in `out` the first day in `(lo, hi]` of each of `prints`, absent on `lo` and present
+    /// on `hi`.
+    fn first_days(
+        &mut self,
+        lo: NaiveDate,
+        hi: NaiveDate,
+        prints: Vec<String>,
+        out: &mut HashMap<String, NaiveDate>,
+    ) {
+        if prints.is_empty() {
+            return;
+        }
+        let Some(mid) = middle(lo, hi) else {
+            out.extend(prints.into_iter().map(|p| (p, hi)));
+            return;
+        };
+        let present = self.at(mid);
+        let (early, late): (Vec<String>, Vec<String>) =
+            prints.into_iter().partition(|p| present.contains_key(p));
+        self.first_days(lo, mid, early, out);
+        self.first_days(mid, hi, late, out);
+    }
+
+    /// Sets in `out` the last day in `[lo, hi)` of each of `prints`, present on `lo` and absent
+    /// on `hi`.
+    fn last_days(
+        &mut self,
+        lo: NaiveDate,
+        hi: NaiveDate,
+        prints: Vec<String>,
+        out: &mut HashMap<String, NaiveDate>,
+    ) {
+        if prints.is_empty() {
+            return;
+        }
+        let Some(mid) = middle(lo, hi) else {
+            out.extend(prints.into_iter().map(|p| (p, lo)));
+            return;
+        };
+        let present = self.at(mid);
+        let (stay, gone): (Vec<String>, Vec<String>) =
+            prints.into_iter().partition(|p| present.contains_key(p));
+        self.last_days(mid, hi, stay, out);
+        self.last_days(lo, mid, gone, out);
     }
 }
 
-/// The first day in `(lo, hi]` on which `holds` is true, given it is false on `lo` and true on
-/// `hi` (when `holds` changes more than once in between, one of the days it turns true).
-fn bisect(
-    mut lo: NaiveDate,
-    mut hi: NaiveDate,
-    mut holds: impl FnMut(NaiveDate) -> bool,
-) -> NaiveDate {
-    while (hi - lo).num_days() > 1 {
-        let mid = lo + Days::new(((hi - lo).num_days() / 2) as u64);
-        if holds(mid) {
-            hi = mid;
-        } else {
-            lo = mid;
-        }
-    }
-    hi
+/// The day halfway between `lo` and `hi`, when there is one strictly between them.
+fn middle(lo: NaiveDate, hi: NaiveDate) -> Option<NaiveDate> {
+    let span = (hi - lo).num_days();
+    (span > 1).then(|| lo + Days::new(u64::try_from(span / 2).unwrap_or(0)))
 }
 
 /// The start of `day`, UTC: what `--as-of` evaluates as.
@@ -480,12 +552,16 @@ mod tests {
     }
 
     #[test]
-    fn bisection_finds_the_first_day() {
-        let threshold = day("2027-01-14");
-        let found = bisect(day("2027-01-01"), day("2027-03-01"), |d| d >= threshold);
-        assert_eq!(found, threshold);
-        let next = bisect(day("2027-01-13"), day("2027-01-14"), |d| d >= threshold);
-        assert_eq!(next, threshold);
+    fn the_middle_day_splits_a_span_of_more_than_one_day() {
+        assert_eq!(
+            middle(day("2027-01-01"), day("2027-01-08")),
+            Some(day("2027-01-04"))
+        );
+        assert_eq!(
+            middle(day("2027-01-01"), day("2027-01-03")),
+            Some(day("2027-01-02"))
+        );
+        assert_eq!(middle(day("2027-01-01"), day("2027-01-02")), None);
     }
 
     #[test]
