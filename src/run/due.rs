@@ -137,14 +137,35 @@ pub fn run(settings: &Settings, window: Window) -> Result<Due, RunError> {
     if end > start {
         days.push(end);
     }
+    // Each timed policy alone, for the bisections: compiled again so that each can have engines
+    // of its own (a policy is not shared between two sets).
+    let solo: Vec<Option<Arc<Vec<Policy>>>> = if timed_policies > 0 {
+        let (again, _, _) = check::compile_policies(settings)?;
+        match Arc::try_unwrap(again.policies) {
+            Ok(list) if list.len() == policies.len() => list
+                .into_iter()
+                .zip(&timed)
+                .map(|(p, t)| t.then(|| Arc::new(vec![p])))
+                .collect(),
+            _ => Vec::new(),
+        }
+    } else {
+        Vec::new()
+    };
+    let slots = || (0..=window.within).map(|_| OnceLock::new()).collect();
     let probe = Arc::new(Probe {
         runtime,
         params,
         policies: policies.clone(),
+        solo_engines: solo
+            .iter()
+            .map(|s| if s.is_some() { slots() } else { Vec::new() })
+            .collect(),
+        solo,
         timed,
         settings: settings.clone(),
         start,
-        engines: (0..=window.within).map(|_| OnceLock::new()).collect(),
+        engines: slots(),
         days,
     });
 
@@ -361,13 +382,24 @@ struct Probe {
     days: Vec<NaiveDate>,
     /// Per day of the window (from the start), the engine as of that day, built on first use.
     engines: Vec<OnceLock<Engine>>,
+    /// Per policy that reads `now`, that policy alone (empty when it could not be split off).
+    solo: Vec<Option<Arc<Vec<Policy>>>>,
+    /// Per policy and day of the window, an engine running that policy alone as of that day.
+    solo_engines: Vec<Vec<OnceLock<Engine>>>,
 }
 
 impl Probe {
-    /// The engine as of `day`, running only the policies that read `now`.
-    fn engine(&self, day: NaiveDate) -> &Engine {
+    /// The engine as of `day` running policy `only` alone (when it could be split off), else
+    /// every policy that reads `now`.
+    fn engine(&self, day: NaiveDate, only: Option<usize>) -> &Engine {
         let offset = usize::try_from((day - self.start).num_days()).unwrap_or(0);
-        let slot = &self.engines[offset.min(self.engines.len() - 1)];
+        let solo =
+            only.and_then(|i| Some((self.solo.get(i)?.as_ref()?, self.solo_engines.get(i)?)));
+        let (policies, slots) = match solo {
+            Some((policies, slots)) => (policies, slots),
+            None => (&self.policies, &self.engines),
+        };
+        let slot = &slots[offset.min(slots.len() - 1)];
         slot.get_or_init(|| {
             let config_dir = self
                 .settings
@@ -380,15 +412,17 @@ impl Probe {
             );
             let engine = Engine::new(
                 &self.runtime,
-                self.policies.clone(),
+                policies.clone(),
                 &self.params,
                 midnight(day),
                 self.settings.root.clone(),
             )
             .with_roots(roots);
-            for (i, timed) in self.timed.iter().enumerate() {
-                if !timed {
-                    engine.disable(i);
+            if solo.is_none() {
+                for (i, timed) in self.timed.iter().enumerate() {
+                    if !timed {
+                        engine.disable(i);
+                    }
                 }
             }
             engine
@@ -403,8 +437,8 @@ struct PlanProbe<'p> {
     documents: &'p [Document],
     /// Fingerprints present at the start: not new.
     before: &'p HashSet<&'p str>,
-    /// Per day evaluated, the new findings then, by fingerprint.
-    memo: HashMap<NaiveDate, HashMap<String, Finding>>,
+    /// Per policy (`None`: every timed policy) and day evaluated, the new findings, by fingerprint.
+    memo: HashMap<(Option<usize>, NaiveDate), HashMap<String, Finding>>,
 }
 
 impl<'p> PlanProbe<'p> {
@@ -417,15 +451,24 @@ impl<'p> PlanProbe<'p> {
         }
     }
 
-    /// The new findings on `day` (evaluated once).
-    fn at(&mut self, day: NaiveDate) -> &HashMap<String, Finding> {
+    /// The new findings on `day` of policy `only`, or of every timed policy (evaluated once).
+    fn at(&mut self, only: Option<usize>, day: NaiveDate) -> &HashMap<String, Finding> {
         let (probe, documents, before) = (self.probe, self.documents, self.before);
-        self.memo.entry(day).or_insert_with(|| {
-            let engine = probe.engine(day);
+        self.memo.entry((only, day)).or_insert_with(|| {
+            let engine = probe.engine(day, only);
+            let solo = engine.policies().len() == 1 && probe.policies.len() > 1;
             let found = engine.check_all(documents, &Meter::default()).findings;
             found
                 .into_iter()
+                .map(|mut f| {
+                    // A policy evaluated alone is number 0 of its engine.
+                    if let (true, Some(i)) = (solo, only) {
+                        f.policy.index = i;
+                    }
+                    f
+                })
                 .filter(|f| probe.timed.get(f.policy.index).copied().unwrap_or(false))
+                .filter(|f| only.is_none_or(|i| f.policy.index == i))
                 .filter(|f| !before.contains(f.fingerprint.as_str()))
                 .map(|f| (f.fingerprint.clone(), f))
                 .collect()
@@ -436,43 +479,56 @@ impl<'p> PlanProbe<'p> {
     /// besides the probes.
     fn run(mut self) -> (Vec<Upcoming>, usize) {
         let days = self.probe.days.clone();
-        // Per new fingerprint, the probes where it holds.
-        let mut seen: HashMap<String, Vec<usize>> = HashMap::new();
+        // Per new fingerprint, its policy and the probes where it holds.
+        let mut seen: HashMap<String, (usize, Vec<usize>)> = HashMap::new();
         for (k, day) in days.iter().enumerate() {
-            for print in self.at(*day).keys() {
-                seen.entry(print.clone()).or_default().push(k);
+            for (print, finding) in self.at(None, *day) {
+                seen.entry(print.clone())
+                    .or_insert_with(|| (finding.policy.index, Vec::new()))
+                    .1
+                    .push(k);
             }
         }
         let probes = self.memo.len();
-        // Pairs that appear between the same two probes are bisected together: one evaluation of
-        // the plan at a middle day answers for each of them.
-        let mut appear: HashMap<usize, Vec<String>> = HashMap::new();
-        let mut vanish: HashMap<usize, Vec<String>> = HashMap::new();
-        for (print, at) in &seen {
-            appear.entry(at[0]).or_default().push(print.clone());
+        // Each (policy, plan) pair is bisected on that policy alone; the pairs of one policy that
+        // appear between the same two probes are bisected together.
+        let mut appear: HashMap<(usize, usize), Vec<String>> = HashMap::new();
+        let mut vanish: HashMap<(usize, usize), Vec<String>> = HashMap::new();
+        for (print, (policy, at)) in &seen {
+            appear
+                .entry((at[0], *policy))
+                .or_default()
+                .push(print.clone());
             let last = at[at.len() - 1];
             if last + 1 < days.len() {
-                vanish.entry(last).or_default().push(print.clone());
+                vanish
+                    .entry((last, *policy))
+                    .or_default()
+                    .push(print.clone());
             }
         }
         let mut first: HashMap<String, NaiveDate> = HashMap::new();
-        for (k, prints) in appear {
+        for ((k, policy), prints) in appear {
             let absent = if k == 0 {
                 self.probe.start
             } else {
                 days[k - 1]
             };
-            self.first_days(absent, days[k], prints, &mut first);
+            self.first_days(policy, absent, days[k], prints, &mut first);
         }
         let mut until: HashMap<String, NaiveDate> = HashMap::new();
-        for (k, prints) in vanish {
-            self.last_days(days[k], days[k + 1], prints, &mut until);
+        for ((k, policy), prints) in vanish {
+            self.last_days(policy, days[k], days[k + 1], prints, &mut until);
         }
         let bisections = self.memo.len() - probes;
         let mut out = Vec::new();
         for (print, date) in first {
             // As of its first day: the message may name a number of days.
-            let finding = self.memo.get(&date).and_then(|m| m.get(&print)).cloned();
+            let policy = seen.get(&print).map(|s| s.0);
+            let finding = [(policy, date), (None, date)]
+                .iter()
+                .find_map(|key| self.memo.get(key).and_then(|m| m.get(&print)))
+                .cloned();
             if let Some(finding) = finding {
                 let until = until.get(&print).copied();
                 out.push(Upcoming {
@@ -489,6 +545,7 @@ impl<'p> PlanProbe<'p> {
     /// on `hi`.
     fn first_days(
         &mut self,
+        policy: usize,
         lo: NaiveDate,
         hi: NaiveDate,
         prints: Vec<String>,
@@ -501,17 +558,18 @@ impl<'p> PlanProbe<'p> {
             out.extend(prints.into_iter().map(|p| (p, hi)));
             return;
         };
-        let present = self.at(mid);
+        let present = self.at(Some(policy), mid);
         let (early, late): (Vec<String>, Vec<String>) =
             prints.into_iter().partition(|p| present.contains_key(p));
-        self.first_days(lo, mid, early, out);
-        self.first_days(mid, hi, late, out);
+        self.first_days(policy, lo, mid, early, out);
+        self.first_days(policy, mid, hi, late, out);
     }
 
     /// Sets in `out` the last day in `[lo, hi)` of each of `prints`, present on `lo` and absent
     /// on `hi`.
     fn last_days(
         &mut self,
+        policy: usize,
         lo: NaiveDate,
         hi: NaiveDate,
         prints: Vec<String>,
@@ -524,11 +582,11 @@ impl<'p> PlanProbe<'p> {
             out.extend(prints.into_iter().map(|p| (p, lo)));
             return;
         };
-        let present = self.at(mid);
+        let present = self.at(Some(policy), mid);
         let (stay, gone): (Vec<String>, Vec<String>) =
             prints.into_iter().partition(|p| present.contains_key(p));
-        self.last_days(mid, hi, stay, out);
-        self.last_days(lo, mid, gone, out);
+        self.last_days(policy, mid, hi, stay, out);
+        self.last_days(policy, lo, mid, gone, out);
     }
 }
 
