@@ -8,7 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Days, FixedOffset, NaiveDate};
 
@@ -16,10 +16,10 @@ use super::check;
 use super::settings::{RunError, Settings};
 use crate::baseline::Baseline;
 use crate::document::discover::{self, Candidate, Roots};
-use crate::document::{self, Document};
+use crate::document::Document;
 use crate::engine::budget::Meter;
 use crate::engine::Engine;
-use crate::expression::{parse_date, Runtime};
+use crate::expression::{parse_date, Data};
 use crate::finding::{Finding, Severity};
 use crate::policy::Policy;
 use crate::report::Report;
@@ -152,20 +152,36 @@ pub fn run(settings: &Settings, window: Window) -> Result<Due, RunError> {
     } else {
         Vec::new()
     };
-    let slots = || (0..=window.within).map(|_| OnceLock::new()).collect();
+    let make = |policies: &Arc<Vec<Policy>>, timed: Option<&[bool]>| {
+        let config_dir = settings
+            .config_source
+            .as_ref()
+            .and_then(|s| s.path.parent());
+        let roots = Roots::per_plan(settings.root.clone(), config_dir.map(Path::to_path_buf));
+        let engine = Engine::new(
+            &runtime,
+            policies.clone(),
+            &params,
+            midnight(start),
+            settings.root.clone(),
+        )
+        .with_roots(roots);
+        for (i, timed) in timed.unwrap_or(&[]).iter().enumerate() {
+            if !timed {
+                engine.disable(i);
+            }
+        }
+        engine
+    };
     let probe = Arc::new(Probe {
-        runtime,
-        params,
-        policies: policies.clone(),
-        solo_engines: solo
+        engine: make(&policies, Some(&timed)),
+        solo: solo
             .iter()
-            .map(|s| if s.is_some() { slots() } else { Vec::new() })
+            .map(|p| p.as_ref().map(|p| make(p, None)))
             .collect(),
-        solo,
+        policies: policies.clone(),
         timed,
-        settings: settings.clone(),
         start,
-        engines: slots(),
         days,
     });
 
@@ -371,62 +387,24 @@ fn obligation(
 
 /// What re-evaluating policies on another day needs, shared by the workers.
 struct Probe {
-    runtime: Runtime,
-    params: document::Node,
     policies: Arc<Vec<Policy>>,
     /// Per policy, whether it reads `now`.
     timed: Vec<bool>,
-    settings: Settings,
     start: NaiveDate,
     /// The probe days after the start, the end last.
     days: Vec<NaiveDate>,
-    /// Per day of the window (from the start), the engine as of that day, built on first use.
-    engines: Vec<OnceLock<Engine>>,
-    /// Per policy that reads `now`, that policy alone (empty when it could not be split off).
-    solo: Vec<Option<Arc<Vec<Policy>>>>,
-    /// Per policy and day of the window, an engine running that policy alone as of that day.
-    solo_engines: Vec<Vec<OnceLock<Engine>>>,
+    /// An engine running every policy that reads `now`.
+    engine: Engine,
+    /// Per policy that reads `now`, an engine running it alone (none when it could not be split off).
+    solo: Vec<Option<Engine>>,
 }
 
 impl Probe {
-    /// The engine as of `day` running policy `only` alone (when it could be split off), else
-    /// every policy that reads `now`.
-    fn engine(&self, day: NaiveDate, only: Option<usize>) -> &Engine {
-        let offset = usize::try_from((day - self.start).num_days()).unwrap_or(0);
-        let solo =
-            only.and_then(|i| Some((self.solo.get(i)?.as_ref()?, self.solo_engines.get(i)?)));
-        let (policies, slots) = match solo {
-            Some((policies, slots)) => (policies, slots),
-            None => (&self.policies, &self.engines),
-        };
-        let slot = &slots[offset.min(slots.len() - 1)];
-        slot.get_or_init(|| {
-            let config_dir = self
-                .settings
-                .config_source
-                .as_ref()
-                .and_then(|s| s.path.parent());
-            let roots = Roots::per_plan(
-                self.settings.root.clone(),
-                config_dir.map(Path::to_path_buf),
-            );
-            let engine = Engine::new(
-                &self.runtime,
-                policies.clone(),
-                &self.params,
-                midnight(day),
-                self.settings.root.clone(),
-            )
-            .with_roots(roots);
-            if solo.is_none() {
-                for (i, timed) in self.timed.iter().enumerate() {
-                    if !timed {
-                        engine.disable(i);
-                    }
-                }
-            }
-            engine
-        })
+    /// The engine running policy `only` alone (when it could be split off), else every policy
+    /// that reads `now`.
+    fn engine(&self, only: Option<usize>) -> &Engine {
+        only.and_then(|i| self.solo.get(i)?.as_ref())
+            .unwrap_or(&self.engine)
     }
 }
 
@@ -437,6 +415,8 @@ struct PlanProbe<'p> {
     documents: &'p [Document],
     /// Fingerprints present at the start: not new.
     before: &'p HashSet<&'p str>,
+    /// The documents converted for evaluation, once.
+    data: Vec<Data>,
     /// Per policy (`None`: every timed policy) and day evaluated, the new findings, by fingerprint.
     memo: HashMap<(Option<usize>, NaiveDate), HashMap<String, Finding>>,
 }
@@ -447,6 +427,7 @@ impl<'p> PlanProbe<'p> {
             probe,
             documents,
             before,
+            data: documents.iter().map(|d| Data::from_node(&d.root)).collect(),
             memo: HashMap::new(),
         }
     }
@@ -454,10 +435,13 @@ impl<'p> PlanProbe<'p> {
     /// The new findings on `day` of policy `only`, or of every timed policy (evaluated once).
     fn at(&mut self, only: Option<usize>, day: NaiveDate) -> &HashMap<String, Finding> {
         let (probe, documents, before) = (self.probe, self.documents, self.before);
+        let data = &self.data;
         self.memo.entry((only, day)).or_insert_with(|| {
-            let engine = probe.engine(day, only);
+            let engine = probe.engine(only);
             let solo = engine.policies().len() == 1 && probe.policies.len() > 1;
-            let found = engine.check_all(documents, &Meter::default()).findings;
+            let found = engine
+                .check_all_as_of(documents, data, midnight(day), &Meter::default())
+                .findings;
             found
                 .into_iter()
                 .map(|mut f| {
