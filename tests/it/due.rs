@@ -377,3 +377,43 @@ fn a_plan_that_does_not_load_is_an_error() {
     let report: Value = serde_json::from_str(&out).unwrap();
     assert!(!report["obligations"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn an_unwritable_output_is_an_error_and_a_written_one_matches_stdout() {
+    let ws = workspace();
+    let (code, _, err) = due(
+        ws.path(),
+        &[
+            "--format",
+            "ics",
+            "--output",
+            "missing/dir/due.ics",
+            "plans",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("due.ics"), "{err}");
+    let (code, _, err) = due(ws.path(), &["--format", "json", "-o", "due.json", "plans"]);
+    assert_eq!(code, 0, "{err}");
+    let (_, stdout, _) = due(ws.path(), &["--format", "json", "plans"]);
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("due.json")).unwrap(),
+        stdout
+    );
+}
+
+#[test]
+fn an_empty_window_lists_only_what_is_overdue_and_no_policy_is_an_error() {
+    let ws = workspace();
+    let report = due_json(ws.path(), &["--within", "0d", "plans"]);
+    let kinds: BTreeSet<&str> = report["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, BTreeSet::from(["overdue"]));
+    let (code, _, err) = bcpcheck_in(ws.path(), &["due", "--no-default-packs", "plans"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no policy to check against"), "{err}");
+}
