@@ -104,7 +104,7 @@ install_error() { grep -h '^::error title=bcpcheck install::' "$work/out.txt" "$
 # 1. Failing plans; bcpcheck downloaded from the release directory, verified by sha256.sum and the checksum input.
 export RUNNER_TOOL_CACHE="$work/tool-cache"
 PATH="$bare_path" run_action "$work/failing" --input paths=plans --input as-of=2026-11-28 --input sarif-file=out.sarif \
-  --input "download-url=$url/good" --input "checksum=$sha"
+  --input "download-url=$url/good" --input "checksum=$sha" --input due-within=365d
 [ "$(cat "$work/code.txt")" = 1 ] || { cat "$work/out.txt" "$work/err.txt"; fail "a failing plan must fail the step"; }
 [ "$(json 'd["outputs"]["install-source"]')" = download ] || fail "install-source: $(json 'd["outputs"]')"
 [ "$(json 'd["outputs"]["version"]')" = "$version" ] || fail "version output"
@@ -119,6 +119,7 @@ grep -q '^::error file=plans/payments.yaml,line=[0-9]*,col=[0-9]*,endLine=[0-9]*
 python3 -c "import json; r=json.load(open('$work/failing/out.sarif'))['runs'][0]['results']; assert any(x['ruleId']=='BCP-RTO-001' for x in r)" \
   || fail "SARIF lacks the finding"
 [ "$(json '"BCP-RTO-001" in d["step_summary"]')" = True ] || fail "step summary lacks the finding"
+[ "$(json '"# What lapses next" in d["step_summary"]')" = True ] || fail "due-within: the step summary lacks the upcoming obligations"
 [ -f "$RUNNER_TOOL_CACHE/bcpcheck/$version/$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/').complete" ] \
   || fail "the download was not put in the tool cache"
 echo "download: fetched $archive from $url/good, verified, checked the failing plans (${elapsed}s)"

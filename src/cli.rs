@@ -33,6 +33,8 @@ pub enum Command {
     /// List or explain policies.
     #[command(subcommand)]
     Policies(PoliciesCommand),
+    /// What lapses next: findings that will appear within a window, overdue ones, expiring exceptions.
+    Due(DueArgs),
     /// Run policy fixtures: every `bcptest.yaml` under DIR (default: policies/).
     Test(TestArgs),
     /// Write a plan skeleton that passes the `core` pack once its placeholders are filled in.
@@ -307,6 +309,80 @@ pub struct CheckArgs {
     /// Never draw a progress bar (it is drawn only on a terminal, for runs longer than a second).
     #[arg(long, help_heading = "Output")]
     pub no_progress: bool,
+}
+
+/// Formats of `due`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DueFormat {
+    /// A timeline per plan, with what to do.
+    Human,
+    /// One line per obligation.
+    Concise,
+    /// Versioned JSON (`"version": 1`).
+    Json,
+    /// Markdown tables per plan.
+    Markdown,
+    /// iCalendar: one all-day event per obligation.
+    Ics,
+}
+
+/// Examples at the end of `due --help`.
+const DUE_EXAMPLES: &str = "\
+Examples:
+  bcpcheck due plans/                        what lapses in the next 90 days
+  bcpcheck due --within 365d --format ics -o bcp.ics plans/
+                                             a calendar to subscribe to
+  bcpcheck due --as-of 2027-01-01 --within 1m --format json .";
+
+/// Arguments of `due`.
+#[derive(Debug, Args)]
+#[command(after_help = DUE_EXAMPLES)]
+pub struct DueArgs {
+    /// Plan files, directories or glob patterns (default: `plans` from bcpcheck.yaml, else ".").
+    pub paths: Vec<String>,
+    /// How far ahead to look, as a period (`90d`, `12w`, `1y`...).
+    #[arg(long, value_name = "PERIOD", default_value = "90d")]
+    pub within: String,
+    /// Days between the probes of policies that read `now`: a finding that appears and disappears
+    /// within less than this is not seen.
+    #[arg(long, value_name = "PERIOD", default_value = "7d")]
+    pub step: String,
+    /// First day of the window (YYYY-MM-DD) instead of today.
+    #[arg(long, value_name = "DATE", env = "BCPCHECK_AS_OF")]
+    pub as_of: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: DueFormat,
+    /// Write to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Extra policy files or directories.
+    #[arg(long = "policy", value_name = "FILE|DIR")]
+    pub policies: Vec<PathBuf>,
+    /// Built-in packs to run (repeatable; default: all).
+    #[arg(long = "pack", value_name = "NAME")]
+    pub packs: Vec<String>,
+    /// Run no built-in pack (only --policy files).
+    #[arg(long)]
+    pub no_default_packs: bool,
+    /// Exceptions file (default: `exceptions` of bcpcheck.yaml).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_exceptions")]
+    pub exceptions: Option<PathBuf>,
+    /// Apply no exception.
+    #[arg(long)]
+    pub no_exceptions: bool,
+    /// Leave out findings whose fingerprint is in FILE.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Config file (default: bcpcheck.yaml found upward from the working directory).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Read no bcpcheck.yaml.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+    /// Colour diagnostics.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
 }
 
 /// Parses the command line, with `check` as the default command.

@@ -17,6 +17,7 @@ fn main() -> ExitCode {
     let code = match cli::parse().command {
         Command::Check(args) => commands::check::run(args),
         Command::Policies(command) => commands::policies::run(command),
+        Command::Due(args) => commands::due::run(args),
         Command::Test(args) => commands::test::run(args),
         Command::Init(args) => commands::init::run(args),
         Command::Schema => commands::init::schema(),

@@ -2,6 +2,7 @@
 //! output and returns the process exit code. `main.rs` only parses and dispatches.
 
 pub mod check;
+pub mod due;
 pub mod init;
 pub mod output;
 pub mod policies;

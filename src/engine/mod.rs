@@ -157,12 +157,37 @@ impl Engine {
     /// policy bugs, and per policy its outcome over the documents. `check` and `test` both
     /// evaluate through here.
     pub fn check_all(&self, documents: &[Document], meter: &Meter) -> DocumentResult {
+        self.check_all_with(documents, |doc, index| self.check(doc, index, meter))
+    }
+
+    /// [`Engine::check_all`] as of `now` instead of the engine's date, over documents already
+    /// converted (`data[i]` is `Data::from_node(&documents[i].root)`): for `due`, which evaluates
+    /// one plan on many days and converts it once.
+    pub fn check_all_as_of(
+        &self,
+        documents: &[Document],
+        data: &[Data],
+        now: DateTime<FixedOffset>,
+        meter: &Meter,
+    ) -> DocumentResult {
+        self.check_all_with(documents, |doc, index| match data.get(index) {
+            Some(data) => self.check_converted(doc, data, now, index, meter),
+            None => self.check(doc, index, meter),
+        })
+    }
+
+    /// Sums the results of `check` over `documents`.
+    fn check_all_with(
+        &self,
+        documents: &[Document],
+        check: impl Fn(&Document, usize) -> DocumentResult,
+    ) -> DocumentResult {
         let mut total = DocumentResult {
             outcomes: vec![Outcome::NotApplicable; self.policies.len()],
             ..DocumentResult::default()
         };
         for (index, doc) in documents.iter().enumerate() {
-            let result = self.check(doc, index, meter);
+            let result = check(doc, index);
             total.findings.extend(result.findings);
             for (pack, applied) in result.packs {
                 match total.packs.iter_mut().find(|(p, _)| *p == pack) {
@@ -190,11 +215,22 @@ impl Engine {
     /// Evaluates every policy on document number `index` of its file, publishing on `meter` what
     /// it evaluates so that the watchdog can see an evaluation that overruns its budget.
     pub fn check(&self, doc: &Document, index: usize, meter: &Meter) -> DocumentResult {
-        let data = Data::from_node(&doc.root);
+        self.check_converted(doc, &Data::from_node(&doc.root), self.now, index, meter)
+    }
+
+    /// [`Engine::check`] over `data` (the converted `doc`), as of `now`.
+    fn check_converted(
+        &self,
+        doc: &Document,
+        data: &Data,
+        now: DateTime<FixedOffset>,
+        index: usize,
+        meter: &Meter,
+    ) -> DocumentResult {
         let root_dir = self.roots.root_of(&doc.source.path);
         let path = Path::new(&doc.source.name);
         let scope = self.runtime.document_scope(DocumentBindings {
-            doc: &data,
+            doc: data,
             file: FileFacts {
                 path: doc.source.name.clone(),
                 name: path
@@ -207,7 +243,7 @@ impl Engine {
                     .unwrap_or_default(),
                 kind: doc.kind.clone(),
             },
-            now: self.now,
+            now,
             params: &self.params,
             plan_dir: doc
                 .source

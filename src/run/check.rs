@@ -21,6 +21,11 @@ use crate::waiver::{self, Exceptions};
 /// Called from a worker thread each time a file is checked.
 pub type FileDone = Arc<dyn Fn() + Send + Sync>;
 
+/// Called from a worker thread with each file's documents and findings once it is checked (for
+/// `due`, which re-evaluates them on other days without loading them again).
+pub type Visit =
+    Arc<dyn Fn(&Candidate, &[document::Document], &[crate::finding::Finding]) + Send + Sync>;
+
 /// Runs a whole check.
 pub fn run(settings: &Settings) -> Result<Report, RunError> {
     Ok(prepare(settings)?.run())
@@ -180,11 +185,16 @@ impl Prepared {
 
     /// [`Prepared::run`], calling `done` after each file is checked (for a progress bar).
     pub fn run_with(self, done: Option<FileDone>) -> Report {
+        self.run_visiting(done, None)
+    }
+
+    /// [`Prepared::run_with`], also handing each file's documents and findings to `visit`.
+    pub fn run_visiting(self, done: Option<FileDone>, visit: Option<Visit>) -> Report {
         let candidates: Arc<Vec<Candidate>> = Arc::new(self.discovery.files);
         let (engine, load, files) = (self.engine.clone(), self.load.clone(), candidates.clone());
         let work = move |job: pool::Job<'_>| {
             let candidate = &files[job.index];
-            let report = check_file(&engine, candidate, &load, job);
+            let report = check_file(&engine, candidate, &load, job, visit.as_ref());
             if let Some(done) = &done {
                 done();
             }
@@ -279,6 +289,7 @@ fn check_file(
     candidate: &Candidate,
     load: &LoadSettings,
     job: pool::Job<'_>,
+    visit: Option<&Visit>,
 ) -> FileReport {
     let options = &load.options(candidate);
     let mut report = FileReport::empty(candidate, engine.policies().len());
@@ -310,6 +321,9 @@ fn check_file(
         checked.outcomes,
         checked.packs,
     );
+    if let Some(visit) = visit {
+        visit(candidate, &loaded.documents, &report.findings);
+    }
     // Earlier attempts at this file overran the time budget: say where, now that the document is
     // at hand.
     for overrun in job.overruns {

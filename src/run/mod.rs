@@ -2,6 +2,7 @@
 //! through the engine's one path ([`crate::engine::Engine::check_all`]).
 
 pub mod check;
+pub mod due;
 pub mod fixtures;
 pub mod params;
 pub mod settings;

@@ -6,6 +6,7 @@ mod cel;
 mod cel_conformance;
 mod cli;
 mod daily;
+mod due;
 mod hostile;
 mod packs;
 mod policies;

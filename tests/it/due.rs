@@ -1,0 +1,419 @@
+//! `bcpcheck due` (issue 18): plans whose review, exercise, evidence and exception dates fall at
+//! known days inside and outside a window; the exact first day of each obligation, a policy that
+//! is not monotone in time, and every output format.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::support::{bcpcheck_in, root};
+
+/// A plan whose next review is 2027-02-14 and whose exercises are planned on known days.
+const REVIEW_PLAN: &str = "\
+apiVersion: bcp/v1
+kind: ContinuityPlan
+metadata:
+  id: BCP-T-001
+  title: Review and exercises
+  owner: PER-A
+  next_review: 2027-02-14
+exercises:
+  - {id: EX-1, date: 2027-03-01, type: tabletop}
+  - {id: EX-2, date: 2027-05-20, type: tabletop}
+  - {id: EX-3, date: 2027-01-13, type: tabletop}
+  - {id: EX-4, date: 2027-02-10, type: tabletop, scope: [P-A]}
+";
+
+/// A plan whose evidence is dated inside, before and after a 180-day freshness limit.
+const EVIDENCE_PLAN: &str = "\
+apiVersion: bcp/v1
+kind: ContinuityPlan
+metadata:
+  id: BCP-T-002
+  title: Evidence
+  owner: PER-NONE
+  next_review: 2028-01-01
+evidence:
+  - {id: EV-OLD, type: other, title: Old, date: 2026-01-01}
+  - {id: EV-MID, type: other, title: Mid, date: 2026-10-01}
+  - {id: EV-NEW, type: other, title: New, date: 2026-12-20}
+";
+
+/// Team policies: a review date (monotone), an exercise about to happen without a scope (true
+/// only in the 14 days before the exercise: not monotone), evidence freshness (monotone), a
+/// short 3-day window (not monotone, shorter than a 7-day step) and one that does not read `now`.
+const POLICIES: &str = "\
+id: TEAM-REVIEW-001
+title: The next review date has not passed
+severity: error
+kinds: [ContinuityPlan]
+select: metadata
+rule: date(self.next_review) >= now
+message: next review date has passed
+help: review and approve the plan, then set the next review date
+---
+id: TEAM-EX-001
+title: An exercise planned within the next 14 days has a scope
+severity: warning
+kinds: [ContinuityPlan]
+select: exercises[*]
+rule: has(self.scope) || !(date(self.date) > now && date(self.date) - now <= duration('336h'))
+message: exercise planned within 14 days has no scope
+help: list the processes in the exercise's scope
+---
+id: TEAM-EV-001
+title: Evidence is at most 180 days old
+severity: warning
+kinds: [ContinuityPlan]
+select: evidence[*]
+rule: now - date(self.date) <= duration('4320h')
+message: evidence is older than 180 days
+help: renew the evidence
+---
+id: TEAM-SHORT-001
+title: Three days before an exercise, its scope is confirmed
+severity: info
+kinds: [ContinuityPlan]
+select: exercises[*]
+rule: has(self.scope) || !(date(self.date) > now && date(self.date) - now <= duration('72h'))
+message: exercise in three days has no confirmed scope
+help: confirm the scope
+---
+id: TEAM-OWNER-001
+title: The plan is owned
+severity: warning
+kinds: [ContinuityPlan]
+select: metadata
+rule: self.owner != 'PER-NONE'
+message: the plan has no owner
+help: name the owner
+";
+
+/// Exceptions: one expiring inside the window, one outside it.
+const EXCEPTIONS: &str = "\
+exceptions:
+  - policy: TEAM-OWNER-001
+    files: [plans/evidence.yaml]
+    justification: Owner being appointed
+    owner: Lena
+    approvedBy: COO
+    expires: 2027-02-01
+  - policy: TEAM-EV-001
+    files: [plans/evidence.yaml]
+    path: evidence[1]
+    justification: Auditor accepts the older report
+    owner: Lena
+    approvedBy: COO
+    expires: 2027-12-31
+";
+
+fn workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("plans/review.yaml", REVIEW_PLAN);
+    write("plans/evidence.yaml", EVIDENCE_PLAN);
+    write("policies/team.yaml", POLICIES);
+    write("exceptions.yaml", EXCEPTIONS);
+    dir
+}
+
+/// Runs `due` with the team policies from 2027-01-01.
+fn due(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let mut all = vec![
+        "due",
+        "--no-default-packs",
+        "--policy",
+        "policies",
+        "--as-of",
+        "2027-01-01",
+    ];
+    if !args.contains(&"--no-exceptions") {
+        all.extend(["--exceptions", "exceptions.yaml"]);
+    }
+    all.extend_from_slice(args);
+    bcpcheck_in(dir, &all)
+}
+
+fn due_json(dir: &Path, args: &[&str]) -> Value {
+    let mut all = vec!["--format", "json"];
+    all.extend_from_slice(args);
+    let (code, out, err) = due(dir, &all);
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+/// `kind date until file policy path` per obligation.
+fn lines(report: &Value) -> BTreeSet<String> {
+    report["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            format!(
+                "{} {} {} {} {} {}",
+                o["kind"].as_str().unwrap(),
+                o["date"].as_str().unwrap(),
+                o["until"].as_str().unwrap_or("-"),
+                o["file"].as_str().unwrap(),
+                o["policy"].as_str().unwrap(),
+                o["path"].as_str().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn every_obligation_has_its_exact_first_day() {
+    let ws = workspace();
+    let report = due_json(ws.path(), &["--within", "90d", "plans"]);
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["start"], "2027-01-01");
+    assert_eq!(report["end"], "2027-04-01");
+    assert_eq!(
+        lines(&report),
+        set(&[
+            // Present on the start day: overdue.
+            "overdue 2027-01-01 - plans/evidence.yaml TEAM-EV-001 evidence[0].date",
+            "overdue 2027-01-01 - plans/review.yaml TEAM-EX-001 exercises[2].scope",
+            // The day after the next review date.
+            "upcoming 2027-02-15 - plans/review.yaml TEAM-REVIEW-001 metadata.next_review",
+            // Not monotone: from 14 days before EX-1 (2027-03-01) to the day before it.
+            "upcoming 2027-02-15 2027-02-28 plans/review.yaml TEAM-EX-001 exercises[0].scope",
+            // Three days before EX-1, seen by the probe of 2027-02-26. (Three days before EX-3,
+            // 2027-01-10 to 2027-01-12, falls between the probes of 01-08 and 01-15: see
+            // `a_non_monotone_finding_shorter_than_the_step_needs_a_finer_step`.)
+            "upcoming 2027-02-26 2027-02-28 plans/review.yaml TEAM-SHORT-001 exercises[0].scope",
+            // An exception expiring inside the window: the unowned plan it waives is not overdue,
+            // the exception's last day is the date to watch.
+            "exception-expires 2027-02-01 - plans/evidence.yaml TEAM-OWNER-001 ",
+        ])
+    );
+    // EV-MID (2026-10-01) turns 181 days old on 2027-03-31, but an exception covers it through
+    // 2027-12-31; EV-NEW (2026-12-20) lapses on 2027-06-18, outside the window; EX-2 (2027-05-20)
+    // is outside; EX-4 has a scope; the exception expiring after the window is not listed.
+}
+
+#[test]
+fn a_wider_window_dates_what_lies_beyond_the_first() {
+    let ws = workspace();
+    let report = due_json(ws.path(), &["--within", "365d", "--no-exceptions", "plans"]);
+    let lines = lines(&report);
+    for expected in [
+        "upcoming 2027-03-31 - plans/evidence.yaml TEAM-EV-001 evidence[1].date",
+        "upcoming 2027-06-19 - plans/evidence.yaml TEAM-EV-001 evidence[2].date",
+        "upcoming 2027-05-06 2027-05-19 plans/review.yaml TEAM-EX-001 exercises[1].scope",
+        // Without exceptions the unowned plan is overdue, and no exception is listed.
+        "overdue 2027-01-01 - plans/evidence.yaml TEAM-OWNER-001 metadata.owner",
+    ] {
+        assert!(lines.contains(expected), "{expected} not in {lines:#?}");
+    }
+    assert!(!lines.iter().any(|l| l.starts_with("exception-expires")));
+}
+
+#[test]
+fn a_non_monotone_finding_shorter_than_the_step_needs_a_finer_step() {
+    let ws = workspace();
+    // TEAM-SHORT-001 holds for EX-3 from 2027-01-10 to 2027-01-12 and for EX-1 from 2027-02-26
+    // to 2027-02-28. Probes every 7 days from 2027-01-01 fall on 01-08, 01-15, ..., 02-26:
+    // the first window lies between two probes and is not seen, the second is.
+    let coarse = lines(&due_json(ws.path(), &["--within", "90d", "plans"]));
+    let short: Vec<&String> = coarse.iter().filter(|l| l.contains("TEAM-SHORT")).collect();
+    assert_eq!(
+        short,
+        [
+            &"upcoming 2027-02-26 2027-02-28 plans/review.yaml TEAM-SHORT-001 exercises[0].scope"
+                .to_string()
+        ]
+    );
+    // A 1-day step sees both, with their exact days.
+    let fine = lines(&due_json(
+        ws.path(),
+        &["--within", "90d", "--step", "1d", "plans"],
+    ));
+    assert!(fine.contains(
+        "upcoming 2027-01-10 2027-01-12 plans/review.yaml TEAM-SHORT-001 exercises[2].scope"
+    ));
+    assert!(fine.contains(
+        "upcoming 2027-02-26 2027-02-28 plans/review.yaml TEAM-SHORT-001 exercises[0].scope"
+    ));
+    // Everything else is the same at either step.
+    let rest = |s: &BTreeSet<String>| -> BTreeSet<String> {
+        s.iter()
+            .filter(|l| !l.contains("TEAM-SHORT"))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(rest(&coarse), rest(&fine));
+}
+
+#[test]
+fn a_baselined_finding_is_not_due() {
+    let ws = workspace();
+    let (code, _, err) = bcpcheck_in(
+        ws.path(),
+        &[
+            "check",
+            "--no-default-packs",
+            "--policy",
+            "policies",
+            "--as-of",
+            "2027-03-01",
+            "--no-exceptions",
+            "--write-baseline",
+            "baseline.json",
+            "plans",
+        ],
+    );
+    assert!(code <= 1, "{err}");
+    let report = due_json(ws.path(), &["--baseline", "baseline.json", "plans"]);
+    let lines = lines(&report);
+    assert!(
+        !lines.iter().any(|l| l.contains("TEAM-REVIEW-001")),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn the_timeline_groups_by_plan_and_says_what_to_do() {
+    let ws = workspace();
+    let (code, out, err) = due(ws.path(), &["plans"]);
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!("due_human", out);
+    let (_, concise, _) = due(ws.path(), &["--format", "concise", "plans"]);
+    insta::assert_snapshot!("due_concise", concise);
+    let (_, markdown, _) = due(ws.path(), &["--format", "markdown", "plans"]);
+    insta::assert_snapshot!("due_markdown", markdown);
+}
+
+#[test]
+fn ics_has_one_stable_all_day_event_per_obligation() {
+    let ws = workspace();
+    let (code, ics, err) = due(ws.path(), &["--format", "ics", "plans"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(ics.starts_with("BEGIN:VCALENDAR\r\n"));
+    assert!(ics.ends_with("END:VCALENDAR\r\n"));
+    // Every line ends with CRLF and none is longer than 75 octets (RFC 5545 3.1).
+    for line in ics.split("\r\n") {
+        assert!(line.len() <= 75, "line too long: {line:?}");
+        assert!(!line.contains('\n'));
+    }
+    let report = due_json(ws.path(), &["plans"]);
+    let events = ics.matches("BEGIN:VEVENT").count();
+    assert_eq!(events, report["obligations"].as_array().unwrap().len());
+    assert!(ics.contains("DTSTART;VALUE=DATE:20270215\r\n"));
+    assert!(ics.contains("DTEND;VALUE=DATE:20270216\r\n"));
+    // Commas and semicolons in text are escaped.
+    assert!(ics.contains("\\,") || ics.contains("\\;"));
+    // The same run gives the same UIDs: a re-import updates.
+    let (_, again, _) = due(ws.path(), &["--format", "ics", "plans"]);
+    assert_eq!(ics, again);
+    insta::assert_snapshot!("due_ics", ics.replace("\r\n", "\n"));
+}
+
+#[test]
+fn built_in_packs_date_the_example_plan() {
+    let (code, out, err) = bcpcheck_in(
+        &root(),
+        &[
+            "due",
+            "--as-of",
+            "2026-12-06",
+            "--within",
+            "365d",
+            "--format",
+            "json",
+            "fixtures/plans/payments-plan.yaml",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let lines = lines(&serde_json::from_str(&out).unwrap());
+    let file = "fixtures/plans/payments-plan.yaml";
+    for expected in [
+        // next_review: 2027-09-15.
+        format!("upcoming 2027-09-16 - {file} BCP-META-004 metadata.next_review"),
+        // restore test of BK-CORE: 2026-05-20.
+        format!("upcoming 2027-05-21 - {file} BCP-BAK-004 backups[0].restore_test"),
+        // provider evidence: 2026-06-10.
+        format!("upcoming 2027-06-11 - {file} BCP-DEP-011 providers[0].continuity_evidence"),
+    ] {
+        assert!(lines.contains(&expected), "{expected} not in {lines:#?}");
+    }
+}
+
+#[test]
+fn bad_windows_are_usage_errors() {
+    let ws = workspace();
+    for (flag, value) in [("--within", "soon"), ("--within", "36h"), ("--step", "0d")] {
+        let (code, out, err) = due(ws.path(), &[flag, value, "plans"]);
+        assert_eq!(code, 2, "{flag} {value}: {out}");
+        assert!(err.contains("is not a period of whole days"), "{err}");
+    }
+    let (code, _, err) = bcpcheck_in(ws.path(), &["due", "--as-of", "tomorrow", "plans"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("is not a date"), "{err}");
+}
+
+#[test]
+fn a_plan_that_does_not_load_is_an_error() {
+    let ws = workspace();
+    std::fs::write(
+        ws.path().join("plans/broken.yaml"),
+        "apiVersion: bcp/v1\nkind: [\n",
+    )
+    .unwrap();
+    let (code, out, err) = due(ws.path(), &["--format", "json", "plans"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(err.contains("broken.yaml"), "{err}");
+    // The other plans are still dated.
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert!(!report["obligations"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn an_unwritable_output_is_an_error_and_a_written_one_matches_stdout() {
+    let ws = workspace();
+    let (code, _, err) = due(
+        ws.path(),
+        &[
+            "--format",
+            "ics",
+            "--output",
+            "missing/dir/due.ics",
+            "plans",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("due.ics"), "{err}");
+    let (code, _, err) = due(ws.path(), &["--format", "json", "-o", "due.json", "plans"]);
+    assert_eq!(code, 0, "{err}");
+    let (_, stdout, _) = due(ws.path(), &["--format", "json", "plans"]);
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("due.json")).unwrap(),
+        stdout
+    );
+}
+
+#[test]
+fn an_empty_window_lists_only_what_is_overdue_and_no_policy_is_an_error() {
+    let ws = workspace();
+    let report = due_json(ws.path(), &["--within", "0d", "plans"]);
+    let kinds: BTreeSet<&str> = report["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, BTreeSet::from(["overdue"]));
+    let (code, _, err) = bcpcheck_in(ws.path(), &["due", "--no-default-packs", "plans"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no policy to check against"), "{err}");
+}
