@@ -498,11 +498,11 @@ impl<'p> PlanProbe<'p> {
             } else {
                 days[k - 1]
             };
-            self.first_days(policy, absent, days[k], prints, &mut first);
+            self.flip_days(policy, (absent, days[k]), prints, true, &mut first);
         }
         let mut until: HashMap<String, NaiveDate> = HashMap::new();
         for ((k, policy), prints) in vanish {
-            self.last_days(policy, days[k], days[k + 1], prints, &mut until);
+            self.flip_days(policy, (days[k], days[k + 1]), prints, false, &mut until);
         }
         let bisections = self.memo.len() - probes;
         let mut out = Vec::new();
@@ -525,52 +525,36 @@ impl<'p> PlanProbe<'p> {
         (out, bisections)
     }
 
-    /// Sets in `out` the first day in `(lo, hi]` of each of `prints`, absent on `lo` and present
-    /// on `hi`.
-    fn first_days(
+    /// Sets in `out`, for each of `prints`, the day its presence flips between `lo` and `hi`:
+    /// with `appearing`, the first day in `(lo, hi]` it is present (absent on `lo`, present on
+    /// `hi`); otherwise the last day in `[lo, hi)` it is present (present on `lo`, absent on `hi`).
+    fn flip_days(
         &mut self,
         policy: usize,
-        lo: NaiveDate,
-        hi: NaiveDate,
+        (lo, hi): (NaiveDate, NaiveDate),
         prints: Vec<String>,
+        appearing: bool,
         out: &mut HashMap<String, NaiveDate>,
     ) {
         if prints.is_empty() {
             return;
         }
         let Some(mid) = middle(lo, hi) else {
-            out.extend(prints.into_iter().map(|p| (p, hi)));
+            let day = if appearing { hi } else { lo };
+            out.extend(prints.into_iter().map(|p| (p, day)));
             return;
         };
         let present = self.at(Some(policy), mid);
-        let (early, late): (Vec<String>, Vec<String>) =
+        let (on_mid, off_mid): (Vec<String>, Vec<String>) =
             prints.into_iter().partition(|p| present.contains_key(p));
-        self.first_days(policy, lo, mid, early, out);
-        self.first_days(policy, mid, hi, late, out);
-    }
-
-    /// Sets in `out` the last day in `[lo, hi)` of each of `prints`, present on `lo` and absent
-    /// on `hi`.
-    fn last_days(
-        &mut self,
-        policy: usize,
-        lo: NaiveDate,
-        hi: NaiveDate,
-        prints: Vec<String>,
-        out: &mut HashMap<String, NaiveDate>,
-    ) {
-        if prints.is_empty() {
-            return;
-        }
-        let Some(mid) = middle(lo, hi) else {
-            out.extend(prints.into_iter().map(|p| (p, lo)));
-            return;
+        // Appearing, present at `mid`: it appeared by `mid`; disappearing, present: it goes after.
+        let (with_mid, without_mid) = if appearing {
+            ((lo, mid), (mid, hi))
+        } else {
+            ((mid, hi), (lo, mid))
         };
-        let present = self.at(Some(policy), mid);
-        let (stay, gone): (Vec<String>, Vec<String>) =
-            prints.into_iter().partition(|p| present.contains_key(p));
-        self.last_days(policy, mid, hi, stay, out);
-        self.last_days(policy, lo, mid, gone, out);
+        self.flip_days(policy, with_mid, on_mid, appearing, out);
+        self.flip_days(policy, without_mid, off_mid, appearing, out);
     }
 }
 
