@@ -7,16 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
+source .ci/reports.sh
 tools=${ICS_TOOL_DIR:-$root/target/ics-validate}
-if [ ! -x "$tools/venv/bin/python" ]; then
-  python3 -m venv "$tools/venv"
-  "$tools/venv/bin/pip" install --quiet --disable-pip-version-check "icalendar==6.1.1"
-fi
-
-cargo build --quiet
-bcpcheck=${CARGO_TARGET_DIR:-$root/target}/debug/bcpcheck
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+python_tool "$tools" "icalendar==6.1.1"
 args=(due --as-of 2026-12-06 --within 365d fixtures/plans)
 "$bcpcheck" "${args[@]}" --format ics --output "$out/due.ics"
 "$bcpcheck" "${args[@]}" --format ics --output "$out/again.ics"

@@ -6,11 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
+source .ci/reports.sh
 tools=${JUNIT_TOOL_DIR:-$root/target/junit-validate}
-if [ ! -x "$tools/venv/bin/python" ]; then
-  python3 -m venv "$tools/venv"
-  "$tools/venv/bin/pip" install --quiet --disable-pip-version-check "xmlschema==3.4.3"
-fi
+python_tool "$tools" "xmlschema==3.4.3"
 xsd=$tools/junit-10.xsd
 if [ ! -s "$xsd" ]; then
   "$tools/venv/bin/pip" download --quiet --disable-pip-version-check --no-deps --no-binary :all: \
@@ -19,7 +17,6 @@ if [ ! -s "$xsd" ]; then
   mv "$tools/pytest-8.3.4/testing/example_scripts/junit-10.xsd" "$xsd"
 fi
 
-source .ci/reports.sh
 junit() { local name=$1; shift; report junit "$name.xml" "$@"; }
 
 junit exceptions "$fixture" "${common[@]}" --exceptions exceptions.yaml plans

@@ -1,5 +1,14 @@
-# Sourced by the report validators (sarif-validate.sh, junit-validate.sh): the debug bcpcheck, a
-# scratch directory removed on exit, the report fixtures, and a runner that writes one report.
+# Sourced by the report validators (sarif-validate.sh, junit-validate.sh, ics-validate.sh): the debug
+# bcpcheck, a scratch directory removed on exit, the report fixtures, a runner that writes one report,
+# and the Python validators' virtual environments.
+
+# python_tool DIR REQUIREMENT: a venv in DIR holding REQUIREMENT (made once, kept under target/).
+python_tool() {
+  if [ ! -x "$1/venv/bin/python" ]; then
+    python3 -m venv "$1/venv"
+    "$1/venv/bin/pip" install --quiet --disable-pip-version-check "$2"
+  fi
+}
 
 cargo build --quiet
 bcpcheck=${CARGO_TARGET_DIR:-$root/target}/debug/bcpcheck
