@@ -19,7 +19,6 @@ impl Document {
             None => self.source.first_line(label_span(node)),
         };
         Location {
-            path: LogicalPath(path[..depth].to_vec()),
             missing: LogicalPath(missing),
             span,
             start: self.source.line_col(span.start),
@@ -116,9 +115,7 @@ fn label_span(node: &Node) -> Span {
 /// A concrete place in a file, resolved from a logical path.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Location {
-    /// The part of the requested path that exists.
-    pub path: LogicalPath,
-    /// The part that does not exist (the field to add); empty when the node exists.
+    /// The part of the requested path that does not exist (the field to add); empty when the node exists.
     pub missing: LogicalPath,
     /// Bytes to underline.
     pub span: Span,
