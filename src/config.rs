@@ -55,6 +55,9 @@ pub struct Config {
     pub file: Option<PathBuf>,
     /// Glob patterns (relative to the config's directory) of plan files; also marks Markdown plans.
     pub plans: Vec<String>,
+    /// Glob patterns (relative to the config's directory) of every document of the portfolio:
+    /// loaded as context on every run (default: `plans`).
+    pub workspace: Vec<String>,
     /// Extra policy files or directories.
     pub policies: Vec<PathBuf>,
     /// Built-in packs to run (default: all).
@@ -190,6 +193,7 @@ pub fn load(path: &Path, shown: &str) -> Result<Config, Vec<ConfigError>> {
     let mut r = ObjectReader::new(&root, "the config");
     let mut errors = Vec::new();
     let plans = r.strings("plans").into_iter().map(|(p, _)| p).collect();
+    let workspace = r.strings("workspace").into_iter().map(|(p, _)| p).collect();
     let policies = r
         .strings("policies")
         .into_iter()
@@ -237,6 +241,7 @@ pub fn load(path: &Path, shown: &str) -> Result<Config, Vec<ConfigError>> {
     Ok(Config {
         file: Some(path.to_path_buf()),
         plans,
+        workspace,
         policies,
         packs,
         params,

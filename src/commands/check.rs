@@ -62,6 +62,10 @@ pub fn settings(args: &CheckArgs, config: &Config, cwd: &Path) -> Result<Setting
         cwd: cwd.to_path_buf(),
         root: discover::repository_root(cwd),
         inputs,
+        workspace: [&config.workspace, &config.plans]
+            .into_iter()
+            .find(|globs| !globs.is_empty())
+            .map(|globs| (globs.clone(), config_dir.clone())),
         plan_globs: (config.plans.clone(), config_dir),
         only_plans: args.only_plans,
         strict: args.strict,

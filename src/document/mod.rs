@@ -13,6 +13,7 @@ pub mod schema;
 pub mod source;
 pub mod suggest;
 pub mod tree;
+pub mod workspace;
 pub mod yaml;
 
 use std::path::Path;
@@ -31,7 +32,12 @@ pub use tree::{Mapping, Node, Span, Value};
 /// The API version every bcpcheck document declares.
 pub const API_VERSION: &str = "bcp/v1";
 /// Document kinds bcpcheck knows; others are skipped with a note.
-pub const KNOWN_KINDS: &[&str] = &["ContinuityPlan", "BusinessImpactAnalysis", "ExerciseReport"];
+pub const KNOWN_KINDS: &[&str] = &[
+    "ContinuityPlan",
+    "Register",
+    "BusinessImpactAnalysis",
+    "ExerciseReport",
+];
 /// Default largest input file, in bytes (`--max-file-size` changes it).
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
 

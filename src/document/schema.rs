@@ -33,6 +33,11 @@ pub enum ProblemKind {
     Invalid,
     /// A key that is not in the schema but close to one that is: probably misspelt.
     UnknownKey,
+    /// An item defining again, with other values, an entity a register or BIA defines (found by
+    /// the workspace, not the schema).
+    Redefined,
+    /// An item copying, with the same values, an entity a register or BIA defines.
+    Copied,
 }
 
 struct Compiled {

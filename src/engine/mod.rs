@@ -22,8 +22,8 @@ use crate::document::discover::Roots;
 use crate::document::schema::ProblemKind;
 use crate::document::{self, Document, LogicalPath, Segment};
 use crate::expression::{
-    Data, DataNode, DocumentBindings, DocumentScope, EvalError, FileFacts, MatchScope, Runtime,
-    Variables,
+    Data, DataNode, DocumentBindings, DocumentScope, EvalError, FileFacts, MatchScope, RunScope,
+    Runtime, Variables,
 };
 use crate::finding::{Finding, PolicyRef};
 use crate::policy::pack_manifest::PackCondition;
@@ -72,6 +72,8 @@ pub struct Engine {
     /// When each pack applies; a pack not listed applies to every document.
     packs: Vec<PackCondition>,
     params: Data,
+    /// `workspace`, and what is evaluated once per run.
+    run: Arc<RunScope>,
     now: DateTime<FixedOffset>,
     /// Per plan, the repository its file checks resolve against.
     roots: Roots,
@@ -99,6 +101,7 @@ impl Engine {
             packs: Vec::new(),
             policies,
             params: Data::from_node(params),
+            run: Arc::new(RunScope::empty()),
             now,
             roots: Roots::fixed(root_dir),
         }
@@ -108,6 +111,12 @@ impl Engine {
     /// instead of the one root given to [`Engine::new`].
     pub fn with_roots(mut self, roots: Roots) -> Self {
         self.roots = roots;
+        self
+    }
+
+    /// The engine with the portfolio the checked documents belong to (the `workspace` variable).
+    pub fn with_workspace(mut self, workspace: Data) -> Self {
+        self.run = Arc::new(RunScope::new(workspace));
         self
     }
 
@@ -245,6 +254,7 @@ impl Engine {
             },
             now,
             params: &self.params,
+            run: &self.run,
             plan_dir: doc
                 .source
                 .path

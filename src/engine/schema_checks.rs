@@ -11,33 +11,45 @@ use crate::expression::{DocumentScope, Variables};
 use crate::finding::{Finding, PolicyRef};
 use crate::policy::Policy;
 
-/// Which policies of the engine report the schema's problems.
+/// The policies whose findings are the problems found on load: by the schema, and by the
+/// workspace (ids defined again).
+const CHECKS: &[(&str, ProblemKind)] = &[
+    ("BCP-SCHEMA-001", ProblemKind::Invalid),
+    ("BCP-SCHEMA-002", ProblemKind::UnknownKey),
+    ("PORT-ID-001", ProblemKind::Redefined),
+    ("PORT-ID-002", ProblemKind::Copied),
+];
+
+/// Which policies of the engine report the problems found on load.
 #[derive(Debug, Default)]
 pub(super) struct SchemaChecks {
     /// BCP-SCHEMA-001: values of the wrong type, range or format.
     pub(super) invalid: Option<usize>,
-    /// BCP-SCHEMA-002: keys close to a key of the schema.
-    unknown_key: Option<usize>,
+    /// Per policy of [`CHECKS`] in the engine, its index and problems.
+    checks: Vec<(usize, ProblemKind)>,
 }
 
 impl SchemaChecks {
     pub(super) fn of(policies: &[Policy]) -> Self {
-        let find = |id: &str| policies.iter().position(|p| p.id == id);
+        let checks: Vec<(usize, ProblemKind)> = CHECKS
+            .iter()
+            .filter_map(|(id, kind)| Some((policies.iter().position(|p| p.id == *id)?, *kind)))
+            .collect();
         SchemaChecks {
-            invalid: find("BCP-SCHEMA-001"),
-            unknown_key: find("BCP-SCHEMA-002"),
+            invalid: checks
+                .iter()
+                .find(|(_, kind)| *kind == ProblemKind::Invalid)
+                .map(|(index, _)| *index),
+            checks,
         }
     }
 
-    /// The problems policy `index` reports, when it is a schema check.
+    /// The problems policy `index` reports, when it is one of these checks.
     pub(super) fn kind_of(&self, index: usize) -> Option<ProblemKind> {
-        if self.invalid == Some(index) {
-            Some(ProblemKind::Invalid)
-        } else if self.unknown_key == Some(index) {
-            Some(ProblemKind::UnknownKey)
-        } else {
-            None
-        }
+        self.checks
+            .iter()
+            .find(|(i, _)| *i == index)
+            .map(|(_, kind)| *kind)
     }
 }
 
@@ -85,6 +97,12 @@ impl Engine {
             let location = match kind {
                 ProblemKind::UnknownKey => doc.locate_key(&problem.path),
                 ProblemKind::Invalid => doc.locate(&problem.path),
+                // At the item's id: what makes it a second definition.
+                ProblemKind::Redefined | ProblemKind::Copied => {
+                    let mut id = problem.path.clone();
+                    id.push(Segment::Key("id".into()));
+                    doc.locate(&id)
+                }
             };
             result.findings.push(self.finding_at(
                 index,

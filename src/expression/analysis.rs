@@ -7,7 +7,15 @@ use cel::common::ast::{EntryExpr, Expr};
 use cel::IdedExpr;
 
 /// Names every expression may use.
-pub const ROOT_VARIABLES: &[&str] = &["self", "doc", "file", "now", "params", "variables"];
+pub const ROOT_VARIABLES: &[&str] = &[
+    "self",
+    "doc",
+    "file",
+    "now",
+    "params",
+    "variables",
+    "workspace",
+];
 
 use super::ext::{NAMESPACES, TYPE_NAMES};
 
@@ -231,7 +239,7 @@ mod tests {
         assert!(unknown_name_help("mathh").starts_with("did you mean `math`?"));
         assert_eq!(
             unknown_name_help("zzzzzz"),
-            "expressions can read self, doc, file, now, params, variables"
+            "expressions can read self, doc, file, now, params, variables, workspace"
         );
         // One letter is not close to a two-letter name.
         assert!(!unknown_name_help("q").contains("did you mean"));

@@ -177,6 +177,14 @@ pub struct Compiled {
     pub calls: Vec<(String, usize)>,
 }
 
+impl Compiled {
+    /// True when every name the expression reads is one of `names` (and it does not call
+    /// `fileExists`, which reads the plan's directory).
+    pub fn reads_only(&self, names: &[&str]) -> bool {
+        !self.uses_file_exists && self.free.iter().all(|(n, _)| names.contains(&n.as_str()))
+    }
+}
+
 impl std::fmt::Debug for Compiled {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Compiled")

@@ -8,7 +8,8 @@
 //! - `ext`: the CEL libraries beyond the standard one (math, sets, `cel.bind`, Kubernetes...);
 //! - `functions`: bcpcheck's own functions (`date`, `period`, `groupBy`...);
 //! - `interchange`: values in the JSON form of `cel.expr.Value`, for conformance tests;
-//! - `shared`: plan data as reference-counted CEL values.
+//! - `shared`: plan data as reference-counted CEL values;
+//! - `workspace`: the `workspace` variable, built once per run.
 
 mod analysis;
 mod compile;
@@ -18,6 +19,7 @@ mod interchange;
 mod quoted;
 mod scope;
 mod shared;
+mod workspace;
 
 pub use analysis::{unknown_name_help, Access, Root, GLOBAL_FUNCTIONS, ROOT_VARIABLES};
 pub use compile::{
@@ -28,5 +30,6 @@ pub use functions::{parse_date, parse_period};
 pub(crate) use scope::eval_constant;
 pub use scope::{
     Bindings, Data, DataNode, DocumentBindings, DocumentScope, EvalError, FileFacts, MatchScope,
-    Variables,
+    RunScope, Variables,
 };
+pub use workspace::WorkspaceValue;

@@ -1,10 +1,11 @@
-//! Evaluation scopes: plan data converted to CEL, what is bound once per document (`doc`, `file`,
-//! `now`, `params`), what is bound per match (`self`, `variables`), and evaluation errors.
+//! Evaluation scopes: plan data converted to CEL, what is bound once per run (`workspace`,
+//! `params`), once per document (`doc`, `file`, `now`), per match (`self`, `variables`), and
+//! evaluation errors.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use cel::common::types::{CelBool, CelList, CelMap, CelMapKey, CelString, CelTimestamp};
 use cel::common::value::{CowVal, Val};
@@ -16,6 +17,7 @@ use super::compile::{Compiled, Runtime};
 use super::functions::{file_exists, text_of};
 use super::interchange;
 use super::shared::{self, Owned};
+use super::workspace::WorkspaceValue;
 use crate::document::{Node, Segment};
 
 /// A node of a document's data, borrowed: what `self` is bound to.
@@ -24,7 +26,7 @@ pub struct DataNode<'d>(&'d (dyn Val + 'static));
 
 /// Plan data converted to CEL once per document; `self` borrows from it, so matches copy nothing.
 #[derive(Debug)]
-pub struct Data(Owned);
+pub struct Data(pub(super) Owned);
 
 impl Data {
     /// Converts a document tree.
@@ -72,10 +74,53 @@ pub struct DocumentBindings<'a> {
     pub now: DateTime<FixedOffset>,
     /// `params`.
     pub params: &'a Data,
+    /// `workspace`, and the values of expressions that read nothing else but `params`.
+    pub run: &'a RunScope,
     /// The plan's directory, against which `fileExists` resolves.
     pub plan_dir: PathBuf,
     /// The repository root that `fileExists` may not leave.
     pub root_dir: PathBuf,
+}
+
+/// The names bound once per run: an expression that reads only these has one value per run.
+const RUN_NAMES: &[&str] = &["workspace", "params"];
+
+/// What is the same for every document of a run: `workspace`, and the values of the expressions
+/// that read only `workspace` and `params` (a portfolio-wide list is built once, not per plan).
+#[derive(Debug)]
+pub struct RunScope {
+    workspace: Data,
+    /// By source text; one cell per expression, so that a second thread waits for the first
+    /// instead of evaluating it again.
+    values: Mutex<HashMap<String, Arc<OnceLock<Result<Owned, EvalError>>>>>,
+}
+
+impl RunScope {
+    /// A run over `workspace` (see [`Data::workspace`]).
+    pub fn new(workspace: Data) -> Self {
+        RunScope {
+            workspace,
+            values: Mutex::default(),
+        }
+    }
+
+    /// A run with an empty workspace.
+    pub fn empty() -> Self {
+        RunScope::new(Data::workspace(WorkspaceValue::default()))
+    }
+
+    /// The value of `expr` in this run, evaluated by `evaluate` the first time.
+    fn value_of(
+        &self,
+        expr: &Compiled,
+        evaluate: impl FnOnce() -> Result<Owned, EvalError>,
+    ) -> Result<Owned, EvalError> {
+        let cell = {
+            let mut values = self.values.lock().unwrap_or_else(|e| e.into_inner());
+            values.entry(expr.text.clone()).or_default().clone()
+        };
+        cell.get_or_init(evaluate).clone()
+    }
 }
 
 /// The evaluation context for one document: built once, shared by every policy and match.
@@ -83,6 +128,7 @@ pub struct DocumentScope<'d> {
     env: Arc<Env>,
     doc: &'d Data,
     params: &'d Data,
+    run: &'d RunScope,
     file: Owned,
     now: Owned,
     dirs: Arc<(PathBuf, PathBuf)>,
@@ -99,6 +145,7 @@ struct Names<'a> {
     file: &'a (dyn Val + 'static),
     now: &'a (dyn Val + 'static),
     variables: &'a (dyn Val + 'static),
+    workspace: &'a (dyn Val + 'static),
     extra: &'a [(String, Owned)],
 }
 
@@ -111,6 +158,7 @@ impl VariableResolver for Names<'_> {
             "file" => self.file,
             "now" => self.now,
             "variables" => self.variables,
+            "workspace" => self.workspace,
             other => {
                 return self
                     .extra
@@ -177,6 +225,7 @@ impl Runtime {
             env: self.env.clone(),
             doc: bindings.doc,
             params: bindings.params,
+            run: bindings.run,
             file: Box::new(CelMap::from(file)),
             now: Box::new(CelTimestamp::from(bindings.now)),
             dirs: Arc::new((bindings.plan_dir, bindings.root_dir)),
@@ -208,6 +257,11 @@ impl<'d> DocumentScope<'d> {
         for (name, expr) in variables {
             if !expr.variables.is_empty() {
                 scope.bind_variable(name, expr);
+                continue;
+            }
+            if expr.reads_only(RUN_NAMES) {
+                let result = self.run.value_of(expr, || scope.evaluate_owned(expr));
+                scope.bind_result(name, result);
                 continue;
             }
             let cached = self.cache.borrow().get(&expr.text).cloned();
@@ -280,6 +334,7 @@ impl<'s> MatchScope<'s> {
             file: &*self.document.file,
             now: &*self.document.now,
             variables: &*self.variables,
+            workspace: &*self.document.run.workspace.0,
             extra: self.extra,
         };
         let mut context = Context::with_env(self.document.env.clone());
@@ -392,6 +447,7 @@ impl From<ExecutionError> for EvalError {
 #[cfg(test)]
 pub(crate) fn eval_constant(runtime: &Runtime, expr: &Compiled) -> Result<bool, EvalError> {
     let data = Data::from_node(&Node::record(crate::document::Span::new(0, 0), Vec::new()));
+    let run = RunScope::empty();
     let scope = runtime.document_scope(DocumentBindings {
         doc: &data,
         file: FileFacts {
@@ -402,6 +458,7 @@ pub(crate) fn eval_constant(runtime: &Runtime, expr: &Compiled) -> Result<bool, 
         },
         now: chrono::DateTime::UNIX_EPOCH.fixed_offset(),
         params: &data,
+        run: &run,
         plan_dir: PathBuf::new(),
         root_dir: PathBuf::new(),
     });

@@ -120,6 +120,17 @@ impl Policy {
             .collect()
     }
 
+    /// True when an expression of the policy reads `workspace`: the run must then load the
+    /// portfolio.
+    pub fn reads_workspace(&self) -> bool {
+        let reads = |c: &Compiled| c.free.iter().any(|(n, _)| n == "workspace");
+        self.expressions().any(|e| reads(&e.compiled))
+            || self
+                .message_expression
+                .as_ref()
+                .is_some_and(|m| m.text.contains("workspace"))
+    }
+
     /// True when the policy applies to documents of `kind`.
     pub fn applies_to_kind(&self, kind: &str) -> bool {
         self.kinds.is_empty() || self.kinds.iter().any(|k| k == kind)

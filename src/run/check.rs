@@ -52,6 +52,8 @@ struct LoadSettings {
     scan_directives: bool,
     keep_sources: bool,
     strict: bool,
+    /// Files loaded already, for the portfolio.
+    preloaded: super::workspace::Preloaded,
 }
 
 impl LoadSettings {
@@ -113,6 +115,7 @@ pub fn prepare(settings: &Settings) -> Result<Prepared, RunError> {
         scan_directives: settings.apply_exceptions,
         keep_sources: settings.keep_sources,
         strict: settings.strict,
+        preloaded: Default::default(),
     };
     if settings.only_plans {
         // Pre-commit names every staged file: none of them is "explicit".
@@ -141,6 +144,17 @@ pub fn prepare(settings: &Settings) -> Result<Prepared, RunError> {
     .with_packs(policy_set.packs.clone());
     if settings.timings {
         engine.record_time();
+    }
+    let mut load = load;
+    if reads_workspace(&policy_set) {
+        let members = match &settings.workspace {
+            Some((globs, dir)) => discover::discover(globs, dir, &settings.cwd).files,
+            None => Vec::new(),
+        };
+        let (workspace, preloaded) =
+            super::workspace::load(&members, &discovery.files, |c| load.options(c));
+        engine = engine.with_workspace(workspace);
+        load.preloaded = preloaded;
     }
     Ok(Prepared {
         engine: Arc::new(engine),
@@ -293,7 +307,11 @@ fn check_file(
 ) -> FileReport {
     let options = &load.options(candidate);
     let mut report = FileReport::empty(candidate, engine.policies().len());
-    let loaded = match document::load(&candidate.path, &candidate.name, options) {
+    let loaded = load
+        .preloaded
+        .take(&candidate.name)
+        .unwrap_or_else(|| document::load(&candidate.path, &candidate.name, options));
+    let loaded = match loaded {
         Ok(loaded) => loaded,
         Err(err) if err.is_foreign() && !load.must_parse(candidate) => {
             report.skipped.push(format!(
@@ -344,6 +362,19 @@ fn check_file(
         report.source = loaded.documents.first().map(|d| d.source.clone());
     }
     report
+}
+
+/// True when a policy or a pack's condition reads `workspace`: the portfolio must be loaded.
+fn reads_workspace(policy_set: &PolicySet) -> bool {
+    policy_set
+        .policies
+        .iter()
+        .any(policy::Policy::reads_workspace)
+        || policy_set.packs.iter().any(|pack| {
+            pack.condition
+                .as_ref()
+                .is_some_and(|c| c.free.iter().any(|(name, _)| name == "workspace"))
+        })
 }
 
 /// Why a run has no policy: what was chosen, and how to choose some.

@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use ignore::WalkBuilder;
 
-use crate::document::discover::{repository_root, Roots};
+use super::workspace::Preloaded;
+use crate::document::discover::{repository_root, Candidate, Roots};
 use crate::document::object::ObjectReader;
 use crate::document::{self, yaml, LoadOptions, LogicalPath, Node, SourceFile};
 use crate::engine::budget::{Budget, Meter};
@@ -101,6 +102,10 @@ struct Case {
     plan: PathBuf,
     plan_name: String,
     expect: BTreeSet<Expected>,
+    /// The other documents of the case's portfolio (`workspace:`), as the plan's context.
+    workspace: Vec<Candidate>,
+    /// The plan, loaded with its portfolio.
+    preloaded: Preloaded,
 }
 
 struct Manifest {
@@ -167,8 +172,30 @@ pub fn run(dirs: &[PathBuf], cwd: &Path) -> TestReport {
             .with_roots(roots)
             .with_packs(packs.clone()),
         );
-        for case in manifest.cases {
-            jobs.push((engine.clone(), case, shown.clone()));
+        for mut case in manifest.cases {
+            if case.workspace.is_empty() {
+                jobs.push((engine.clone(), case, shown.clone()));
+                continue;
+            }
+            let plan = Candidate {
+                path: case.plan.clone(),
+                name: case.plan_name.clone(),
+                explicit: true,
+            };
+            let (workspace, preloaded) =
+                super::workspace::load(&case.workspace, &[plan], |_| load_options());
+            case.preloaded = preloaded;
+            let engine = Engine::new(
+                &runtime,
+                policies.policies.clone(),
+                &params,
+                manifest.as_of,
+                repository_root(cwd),
+            )
+            .with_roots(Roots::per_plan(repository_root(cwd), None))
+            .with_packs(packs.clone())
+            .with_workspace(workspace);
+            jobs.push((Arc::new(engine), case, shown.clone()));
         }
     }
 
@@ -335,6 +362,18 @@ fn read_manifest(path: &Path, shown: &str, cwd: &Path) -> Result<Manifest, Vec<P
                 let mut c = ObjectReader::new(item, "a test case");
                 let name = c.required_string("name").map(|(n, _)| n.to_string());
                 let plan = c.required_string("plan").map(|(p, _)| dir.join(p));
+                let workspace = c
+                    .strings("workspace")
+                    .into_iter()
+                    .map(|(p, _)| {
+                        let path = dir.join(p);
+                        Candidate {
+                            name: document::discover::display(&path, cwd),
+                            path,
+                            explicit: true,
+                        }
+                    })
+                    .collect();
                 let mut expect = BTreeSet::new();
                 if let Some(list) = c.node("expect") {
                     for entry in list.as_seq().unwrap_or_default() {
@@ -374,6 +413,8 @@ fn read_manifest(path: &Path, shown: &str, cwd: &Path) -> Result<Manifest, Vec<P
                         plan,
                         plan_name,
                         expect,
+                        workspace,
+                        preloaded: Preloaded::default(),
                     });
                 }
             }
@@ -426,11 +467,11 @@ impl CaseRun {
 fn run_case(engine: &Engine, case: &Case, manifest: &str, meter: &Meter) -> CaseRun {
     let mut run = CaseRun::new(case, manifest);
     let result = &mut run.result;
-    let options = LoadOptions {
-        markdown_is_plan: true,
-        ..LoadOptions::default()
-    };
-    let loaded = match document::load(&case.plan, &case.plan_name, &options) {
+    let loaded = case
+        .preloaded
+        .take(&case.plan_name)
+        .unwrap_or_else(|| document::load(&case.plan, &case.plan_name, &load_options()));
+    let loaded = match loaded {
         Ok(loaded) if !loaded.documents.is_empty() => loaded,
         Ok(_) => {
             result
@@ -478,6 +519,14 @@ fn run_case(engine: &Engine, case: &Case, manifest: &str, meter: &Meter) -> Case
         .collect();
     run.outcomes = checked.outcomes;
     run
+}
+
+/// How fixtures load: a Markdown fixture is a plan even without `kind:`.
+fn load_options() -> LoadOptions {
+    LoadOptions {
+        markdown_is_plan: true,
+        ..LoadOptions::default()
+    }
 }
 
 /// The human report: failed cases in detail, a per-policy table, and the closing count line.

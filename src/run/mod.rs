@@ -6,5 +6,6 @@ pub mod due;
 pub mod fixtures;
 pub mod params;
 pub mod settings;
+pub mod workspace;
 
 pub use settings::{load_config, parse_as_of, RunError, Settings};

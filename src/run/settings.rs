@@ -21,6 +21,9 @@ pub struct Settings {
     pub inputs: (Vec<String>, PathBuf),
     /// The config's `plans` globs, and the directory they are relative to.
     pub plan_globs: (Vec<String>, PathBuf),
+    /// The config's `workspace` globs (else its `plans`) and the directory they are relative to:
+    /// the portfolio loaded as context; `None`: the checked files are the portfolio.
+    pub workspace: Option<(Vec<String>, PathBuf)>,
     /// Keep only the files the config's `plans` globs match (pre-commit passes every staged file);
     /// a run that then checks nothing passes.
     pub only_plans: bool,

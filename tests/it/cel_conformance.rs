@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use bcpcheck::document::{Node, Span};
 use bcpcheck::expression::{
-    Bindings, Data, DocumentBindings, FileFacts, Runtime, Variables, ROOT_VARIABLES,
+    Bindings, Data, DocumentBindings, FileFacts, RunScope, Runtime, Variables, ROOT_VARIABLES,
 };
 use serde_json::Value as Json;
 
@@ -61,6 +61,7 @@ fn run(runtime: &Runtime, data: &Data, test: &Json) -> Result<(), String> {
         {
             Some((name, _)) => Err(format!("unknown variable `{name}`")),
             None => {
+                let run = RunScope::empty();
                 let scope = runtime.document_scope(DocumentBindings {
                     doc: data,
                     file: FileFacts {
@@ -71,6 +72,7 @@ fn run(runtime: &Runtime, data: &Data, test: &Json) -> Result<(), String> {
                     },
                     now: chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap(),
                     params: data,
+                    run: &run,
                     plan_dir: PathBuf::from("."),
                     root_dir: PathBuf::from("."),
                 });
