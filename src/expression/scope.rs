@@ -82,6 +82,9 @@ pub struct DocumentBindings<'a> {
     pub root_dir: PathBuf,
 }
 
+/// The value of an expression in a run, once evaluated.
+type RunValue = OnceLock<Result<Owned, EvalError>>;
+
 /// The names bound once per run: an expression that reads only these has one value per run.
 const RUN_NAMES: &[&str] = &["workspace", "params"];
 
@@ -92,7 +95,7 @@ pub struct RunScope {
     workspace: Data,
     /// By source text; one cell per expression, so that a second thread waits for the first
     /// instead of evaluating it again.
-    values: Mutex<HashMap<String, Arc<OnceLock<Result<Owned, EvalError>>>>>,
+    values: Mutex<HashMap<String, Arc<RunValue>>>,
 }
 
 impl RunScope {

@@ -211,6 +211,25 @@ pub fn to_owned(value: &dyn Val) -> Result<Owned, ExecutionError> {
     cel::Value::try_from(value).and_then(Owned::try_from)
 }
 
+/// A map of `entries`, shared.
+pub fn map(entries: Vec<(String, Owned)>) -> Owned {
+    let entries: HashMap<CelMapKey<'static>, Owned> = entries
+        .into_iter()
+        .map(|(k, v)| (CelMapKey::from(k), v))
+        .collect();
+    Box::new(Shared::new(Box::new(CelMap::from(entries))))
+}
+
+/// A list of `items`, shared.
+pub fn list(items: Vec<Owned>) -> Owned {
+    Box::new(Shared::new(Box::new(CelList::from(items))))
+}
+
+/// A string.
+pub fn string(text: &str) -> Owned {
+    Box::new(CelString::from(text.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,23 +270,4 @@ mod tests {
         };
         assert!(Arc::ptr_eq(&a.0, &b.0));
     }
-}
-
-/// A map of `entries`, shared.
-pub fn map(entries: Vec<(String, Owned)>) -> Owned {
-    let entries: HashMap<CelMapKey<'static>, Owned> = entries
-        .into_iter()
-        .map(|(k, v)| (CelMapKey::from(k), v))
-        .collect();
-    Box::new(Shared::new(Box::new(CelMap::from(entries))))
-}
-
-/// A list of `items`, shared.
-pub fn list(items: Vec<Owned>) -> Owned {
-    Box::new(Shared::new(Box::new(CelList::from(items))))
-}
-
-/// A string.
-pub fn string(text: &str) -> Owned {
-    Box::new(CelString::from(text.to_string()))
 }
