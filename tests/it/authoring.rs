@@ -837,3 +837,42 @@ fn wrong_values_and_misspelt_keys_of_a_register_and_a_bia_are_found_at_their_lin
         "{report:#}"
     );
 }
+
+#[test]
+fn the_plan_format_documents_every_field_of_the_register_and_the_bia() {
+    let format = std::fs::read_to_string(root().join("docs/plan-format.md")).unwrap();
+    let mut fields: Vec<String> = Vec::new();
+    for kind in ["register", "bia"] {
+        let schema = schema_of(kind);
+        fields.extend(schema["properties"].as_object().unwrap().keys().cloned());
+        fields.extend(
+            schema["properties"]["metadata"]["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned(),
+        );
+    }
+    let bia = schema_of("bia");
+    fields.extend(
+        bia["$defs"]["impact"]["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned(),
+    );
+    let plan = schema_of("plan");
+    fields.extend(
+        plan["$defs"]["delegation"]["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned(),
+    );
+    for field in fields {
+        assert!(
+            format.contains(&format!("`{field}`")),
+            "docs/plan-format.md names `{field}`"
+        );
+    }
+}
