@@ -207,8 +207,42 @@ pub enum FieldCheck {
 /// Checks a field path written in a policy (a `select` pattern, a `fieldPath`, or what an
 /// expression reads) against the schema of documents of `kind`.
 pub fn check_fields(kind: &str, steps: &[Step]) -> FieldCheck {
+    match walk(kind, steps) {
+        Walk::Misspelt(check) => check,
+        Walk::Known | Walk::TeamField => FieldCheck::Accepted,
+    }
+}
+
+/// Checks a field path against the schemas of every kind a policy applies to: the path is
+/// misspelt when it is misspelt in one of them and known in none (`metadata.approved_by` of a
+/// BIA is not a misspelt `approved_on` of a plan); the first kind's misspelling is named.
+pub fn check_fields_in<'k>(kinds: impl IntoIterator<Item = &'k str>, steps: &[Step]) -> FieldCheck {
+    let mut misspelt = None;
+    for kind in kinds {
+        match walk(kind, steps) {
+            Walk::Known => return FieldCheck::Accepted,
+            Walk::Misspelt(check) => {
+                misspelt.get_or_insert(check);
+            }
+            Walk::TeamField => {}
+        }
+    }
+    misspelt.unwrap_or(FieldCheck::Accepted)
+}
+
+/// What the schema of one kind says of a field path.
+enum Walk {
+    /// Every field is in the schema, or the path goes where the schema says nothing.
+    Known,
+    /// A field is in no schema and close to none of its neighbours: a team's own.
+    TeamField,
+    /// A field is close to one the schema has at that place.
+    Misspelt(FieldCheck),
+}
+
+fn walk(kind: &str, steps: &[Step]) -> Walk {
     let Some(compiled) = compiled(kind) else {
-        return FieldCheck::Accepted;
+        return Walk::TeamField;
     };
     let root = &compiled.schema;
     let mut at = resolve(root, root);
@@ -217,31 +251,31 @@ pub fn check_fields(kind: &str, steps: &[Step]) -> FieldCheck {
             Step::Segment(Segment::Key(key)) => {
                 let properties = properties(root, at);
                 if properties.is_empty() || (i == 0 && key == "body") {
-                    return FieldCheck::Accepted;
+                    return Walk::Known;
                 }
                 match properties.iter().find(|(name, _)| *name == key) {
                     Some((_, child)) => *child,
                     None => {
                         return match suggest(key, properties.iter().map(|(name, _)| *name)) {
-                            Some(known) => FieldCheck::Misspelt {
+                            Some(known) => Walk::Misspelt(FieldCheck::Misspelt {
                                 step: i,
                                 written: key.clone(),
                                 known: known.to_string(),
-                            },
-                            None => FieldCheck::Accepted,
+                            }),
+                            None => Walk::TeamField,
                         }
                     }
                 }
             }
             Step::Segment(Segment::Index(_)) | Step::AnyItem => match at.get("items") {
                 Some(items) => items,
-                None => return FieldCheck::Accepted,
+                None => return Walk::Known,
             },
-            Step::AnyKey => return FieldCheck::Accepted,
+            Step::AnyKey => return Walk::Known,
         };
         at = resolve(root, next);
     }
-    FieldCheck::Accepted
+    Walk::Known
 }
 
 /// The data of a node as JSON, for the validator.
@@ -681,6 +715,31 @@ mod tests {
             check("ExerciseReport", "anything.at.all"),
             FieldCheck::Accepted
         );
+    }
+
+    #[test]
+    fn a_path_known_in_one_kind_of_a_policy_is_no_misspelling_of_another() {
+        use crate::document::path::parse_segments;
+        let check = |kinds: &[&str], text: &str| {
+            check_fields_in(kinds.iter().copied(), &parse_segments(text).unwrap())
+        };
+        // `approved_by` is close to a plan's `approved_on`, but a BIA has it.
+        assert!(matches!(
+            check(&[PLAN_KIND], "metadata.approved_by"),
+            FieldCheck::Misspelt { .. }
+        ));
+        assert_eq!(check(KINDS, "metadata.approved_by"), FieldCheck::Accepted);
+        // Misspelt in a plan and in a BIA, a team's own field in a register: misspelt.
+        assert_eq!(
+            check(KINDS, "processes[*].rot"),
+            FieldCheck::Misspelt {
+                step: 2,
+                written: "rot".into(),
+                known: "rto".into()
+            }
+        );
+        assert_eq!(check(KINDS, "acme.cost_centre"), FieldCheck::Accepted);
+        assert_eq!(check(&[], "processes[*].rot"), FieldCheck::Accepted);
     }
 
     #[test]
