@@ -876,3 +876,33 @@ fn the_plan_format_documents_every_field_of_the_register_and_the_bia() {
         );
     }
 }
+
+#[test]
+fn a_policy_for_every_kind_may_read_a_field_that_only_the_bia_has() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bia.yaml"), BIA).unwrap();
+    let policy = |field: &str| {
+        format!(
+            "id: TEAM-001\ntitle: Approved\nseverity: warning\nrule: has(doc.metadata.{field})\n"
+        )
+    };
+    // `approved_by` is close to a plan's `approved_on`; a BIA has it, so it is no misspelling.
+    std::fs::write(dir.path().join("team.yaml"), policy("approved_by")).unwrap();
+    let args = [
+        "check",
+        "--no-default-packs",
+        "--policy",
+        "team.yaml",
+        "bia.yaml",
+    ];
+    let (code, _, stderr) = bcpcheck(dir.path(), &args);
+    assert_eq!(code, 0, "{stderr}");
+    // Close to a field of every kind: misspelt.
+    std::fs::write(dir.path().join("team.yaml"), policy("aproved_on")).unwrap();
+    let (code, stdout, _) = bcpcheck(dir.path(), &args);
+    assert_eq!(code, 2, "{stdout}");
+    assert!(
+        stdout.contains("team.yaml: unknown field `aproved_on`; did you mean `approved_on`?"),
+        "{stdout}"
+    );
+}
