@@ -427,10 +427,20 @@ fn errors(validator: &jsonschema::Validator, data: &Json) -> Vec<String> {
 }
 
 /// Fixtures that are wrong on purpose in a way the schema sees, and why.
-const NOT_TYPE_CORRECT: &[(&str, &str)] = &[(
-    "policies/schema/tests/wrong-values.yaml",
-    "the schema check's failing fixture: `tier: high`, `rto: 8 hours`",
-)];
+const NOT_TYPE_CORRECT: &[(&str, &str)] = &[
+    (
+        "policies/schema/tests/wrong-values.yaml",
+        "the schema check's failing fixture: `tier: high`, `rto: 8 hours`",
+    ),
+    (
+        "policies/schema/tests/register-defects.yaml",
+        "a register provider's `transition_period: 3 months`",
+    ),
+    (
+        "policies/schema/tests/bia-defects.yaml",
+        "a BIA impact's `level: critical`",
+    ),
+];
 
 #[test]
 fn the_example_and_every_type_correct_fixture_validate() {
