@@ -14,3 +14,4 @@ mod reports;
 mod support;
 mod typed;
 mod verdicts;
+mod workspace;
