@@ -321,11 +321,12 @@ fn check_file(
 ) -> FileReport {
     let options = &load.options(candidate);
     let mut report = FileReport::empty(candidate, engine.policies().len());
-    let loaded = load
-        .preloaded
-        .take(&candidate.name)
-        .unwrap_or_else(|| document::load(&candidate.path, &candidate.name, options));
-    let loaded = match loaded {
+    // A file of the portfolio was loaded and converted already.
+    let loading = match load.preloaded.take(&candidate.name) {
+        Some(loading) => loading,
+        None => document::load(&candidate.path, &candidate.name, options).map(|l| (l, Vec::new())),
+    };
+    let (loaded, data) = match loading {
         Ok(loaded) => loaded,
         Err(err) if err.is_foreign() && !load.must_parse(candidate) => {
             report.skipped.push(format!(
@@ -341,7 +342,7 @@ fn check_file(
     };
     report.skipped = loaded.skipped;
     report.documents = loaded.documents.len();
-    let checked = engine.check_all(&loaded.documents, job.meter);
+    let checked = engine.check_all_converted(&loaded.documents, &data, job.meter);
     (
         report.findings,
         report.errors,
