@@ -121,13 +121,23 @@ pub fn prepare(settings: &Settings) -> Result<Prepared, RunError> {
         strict: settings.strict,
         preloaded: Default::default(),
     };
+    let portfolio = match &settings.workspace {
+        Some((globs, _)) => discover::glob_set(globs).map_err(|e| {
+            RunError::Usage(format!("invalid `workspace` pattern in the config: {e}"))
+        })?,
+        None => globset::GlobSet::empty(),
+    };
     if settings.only_plans {
         // Pre-commit names every staged file: none of them is "explicit".
         for candidate in &mut discovery.files {
             candidate.explicit = false;
         }
         if load.has_plan_globs {
-            discovery.files.retain(|c| load.is_configured_plan(&c.path));
+            // A staged register or BIA of the portfolio is checked too.
+            discovery.files.retain(|c| {
+                load.is_configured_plan(&c.path)
+                    || portfolio.is_match(discover::relative(&c.path, &load.config_dir))
+            });
         }
     }
     // `fileExists()` and links resolve against the repository holding each plan, so a plan of

@@ -164,3 +164,65 @@ fn the_evidence_report_shows_bia_coverage_and_provider_concentration() {
         "values are escaped: {html}"
     );
 }
+
+#[test]
+fn pre_commit_checks_a_staged_register_of_the_portfolio_and_skips_other_files() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            (
+                "bcpcheck.yaml",
+                "plans: [\"plans/*.yaml\"]\nworkspace: [\"plans/*.yaml\", \"shared/*.yaml\"]\n",
+            ),
+            ("plans/eop.yaml", EOP),
+            (
+                "shared/register.yaml",
+                "apiVersion: bcp/v1\nkind: Register\nmetadata: {id: REG-1, title: Register}\nproviders:\n  - {id: PRV-MSFT, name: Microsoft}\n",
+            ),
+            ("ci/pipeline.yaml", "steps: [build]\n"),
+            (
+                "policy.yaml",
+                "id: TEAM-REG-001\ntitle: Registers are seen\nseverity: warning\nkinds: [Register]\nrule: 'false'\n",
+            ),
+        ],
+    );
+    let (code, out, err) = bcpcheck_in(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--no-default-packs",
+            "--policy",
+            "policy.yaml",
+            "--only-plans",
+            "shared/register.yaml",
+            "ci/pipeline.yaml",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.starts_with("shared/register.yaml:1:1: warning[TEAM-REG-001]"),
+        "{out}"
+    );
+    assert!(out.contains("in 1 file checked"), "{out}");
+}
+
+#[test]
+fn an_invalid_workspace_pattern_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("bcpcheck.yaml", "workspace: [\"plans/{a\"]\n"),
+            ("plans/eop.yaml", EOP),
+        ],
+    );
+    let (code, _, err) = bcpcheck_in(dir.path(), &["check", "plans"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("invalid `workspace` pattern in the config"),
+        "{err}"
+    );
+}
