@@ -120,40 +120,26 @@ fn the_evidence_report_shows_bia_coverage_and_provider_concentration() {
             ),
         ],
     );
-    let (_, markdown, _) = bcpcheck_in(
-        dir.path(),
-        &[
+    let report = |format: &str| {
+        let args = [
             "check",
             "--format",
-            "markdown",
+            format,
             "--no-default-packs",
             "--policy",
             "policy.yaml",
-            "--as-of",
-            "2026-11-28",
             ".",
-        ],
-    );
+        ];
+        bcpcheck_in(dir.path(), &args).1
+    };
+    let markdown = report("markdown");
     let section = markdown
         .split("## Portfolio")
         .nth(1)
         .and_then(|rest| rest.split("\n## ").next())
         .unwrap_or_else(|| panic!("no portfolio section:\n{markdown}"));
     insta::assert_snapshot!("portfolio_markdown", section);
-    let (_, html, _) = bcpcheck_in(
-        dir.path(),
-        &[
-            "check",
-            "--format",
-            "html",
-            "--no-default-packs",
-            "--policy",
-            "policy.yaml",
-            "--as-of",
-            "2026-11-28",
-            ".",
-        ],
-    );
+    let html = report("html");
     assert!(html.contains("<h2>Portfolio</h2>"), "{html}");
     assert!(
         html.contains("<td class=\"failed\">not covered (critical)</td>"),
