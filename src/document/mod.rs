@@ -343,14 +343,30 @@ pub fn to_source_span(span: Span) -> SourceSpan {
 
 /// Reads and parses one plan file.
 pub fn load(path: &Path, name: &str, options: &LoadOptions) -> Result<Loaded, LoadError> {
-    let format = Format::of(path).unwrap_or(Format::Yaml);
+    let source = read_source(path, name, options)?;
+    load_source(
+        source,
+        Format::of(path).unwrap_or(Format::Yaml),
+        options.markdown_is_plan,
+    )
+}
+
+/// Reads a file as [`load`] does (inside the repository, within the size limit), without parsing.
+pub fn read_source(
+    path: &Path,
+    name: &str,
+    options: &LoadOptions,
+) -> Result<Arc<SourceFile>, LoadError> {
     let real = match &options.root {
         Some(root) => confine(path, name, root)?,
         None => path.to_path_buf(),
     };
     let text = read_text(&real, name, options.max_file_size)?;
-    let source = Arc::new(SourceFile::new(name.to_string(), path.to_path_buf(), text));
-    load_source(source, format, options.markdown_is_plan)
+    Ok(Arc::new(SourceFile::new(
+        name.to_string(),
+        path.to_path_buf(),
+        text,
+    )))
 }
 
 /// Parses a plan already read: the documents of a YAML stream, or a Markdown plan.
@@ -535,18 +551,27 @@ fn too_many_placeholders(source: &Arc<SourceFile>, span: Span) -> LoadError {
     )
 }
 
+/// The value of a `key: value` line, quoted or not.
+fn value_of(line: &str, key: &str) -> Option<String> {
+    let line = line.trim_start_matches([' ', '\t', '-']);
+    let rest = line.strip_prefix(key)?.trim_start().strip_prefix(':')?;
+    Some(rest.trim().trim_matches(['"', '\'']).to_string())
+}
+
 /// True when `text` holds an `apiVersion: bcp/v1` line or a `kind:` line naming a known kind,
 /// quoted or not: the mark of a bcpcheck document even when it does not parse.
 pub fn looks_like_plan(text: &str) -> bool {
-    let value_of = |line: &str, key: &str| -> Option<String> {
-        let line = line.trim_start_matches([' ', '\t', '-']);
-        let rest = line.strip_prefix(key)?.trim_start().strip_prefix(':')?;
-        Some(rest.trim().trim_matches(['"', '\'']).to_string())
-    };
     text.lines().any(|line| {
         value_of(line, "apiVersion").is_some_and(|v| v.starts_with(API_VERSION))
             || value_of(line, "kind").is_some_and(|v| KNOWN_KINDS.contains(&v.as_str()))
     })
+}
+
+/// True when `text` holds a `kind:` line naming one of `kinds`: a look at a file without parsing
+/// it (the workspace parses a plan it does not check only when a policy needs it).
+pub fn declares_kind(text: &str, kinds: &[&str]) -> bool {
+    text.lines()
+        .any(|line| value_of(line, "kind").is_some_and(|v| kinds.contains(&v.as_str())))
 }
 
 /// The kind of a bcpcheck document, or why the document is not one.

@@ -131,6 +131,23 @@ impl Policy {
                 .is_some_and(|m| m.text.contains("workspace"))
     }
 
+    /// True when the policy reads from `workspace` what only the portfolio's other plans give
+    /// (`plans`, `index.plans`, `definedIn`, `referencedBy`), told from its expressions' text,
+    /// erring towards yes: a run that checks one plan parses the other plans only then.
+    pub fn reads_other_plans(&self) -> bool {
+        let mentions = |text: &str| {
+            ["plans", "definedIn", "referencedBy"]
+                .iter()
+                .any(|word| text.contains(word))
+        };
+        self.reads_workspace()
+            && (self.expressions().any(|e| mentions(&e.compiled.text))
+                || self
+                    .message_expression
+                    .as_ref()
+                    .is_some_and(|m| mentions(&m.text)))
+    }
+
     /// The top-level part of a plan the policy checks: the first key of its `select`, else of its
     /// `fieldPath`; `None` for a policy about the whole plan. A plan that delegates this part to
     /// another plan is not checked by it.

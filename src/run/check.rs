@@ -215,12 +215,14 @@ impl Prepared {
                 Some((globs, dir)) => discover::discover(globs, dir, &self.settings.cwd).files,
                 None => Vec::new(),
             };
-            let load = &self.load;
+            let (load, policies) = (&self.load, self.engine.policies());
+            let report = self.settings.report_portfolio;
             let portfolio = super::workspace::load(
                 &members,
                 &self.discovery.files,
                 |c| load.options(c),
                 self.critical_tier,
+                |checked| report || plans_needed(policies, checked),
             );
             self.engine = self.engine.with_workspace(portfolio.value);
             self.load.preloaded = portfolio.preloaded;
@@ -387,6 +389,25 @@ fn check_file(
         report.source = loaded.documents.first().map(|d| d.source.clone());
     }
     report
+}
+
+/// True when checking `documents` needs the portfolio's other plans: one of them delegates a
+/// part to another plan, or a policy that reads what other plans give applies to one of them.
+fn plans_needed(policies: &[policy::Policy], documents: &[&document::Document]) -> bool {
+    let delegates = |doc: &&document::Document| {
+        doc.root
+            .as_map()
+            .is_some_and(|m| m.get("delegations").is_some())
+    };
+    documents.iter().any(delegates)
+        || policies.iter().filter(|p| p.reads_other_plans()).any(|p| {
+            documents.iter().any(|doc| {
+                p.applies_to_kind(&doc.kind)
+                    && p.select
+                        .as_ref()
+                        .is_none_or(|s| !s.matches(&doc.root).is_empty())
+            })
+        })
 }
 
 /// True when the run needs the portfolio: a policy or a pack's condition reads `workspace`, or a

@@ -187,6 +187,7 @@ pub fn run(dirs: &[PathBuf], cwd: &Path) -> TestReport {
                 &[plan],
                 |_| load_options(),
                 super::workspace::critical_tier(&params),
+                |_| true,
             );
             case.preloaded = portfolio.preloaded;
             let engine = Engine::new(

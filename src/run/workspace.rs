@@ -2,15 +2,15 @@
 //! shared entities recorded as problems of the documents holding them, and the `workspace`
 //! value policies read.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
 use crate::document::discover::Candidate;
 use crate::document::schema::{ProblemKind, SchemaProblem};
-use crate::document::workspace::{Summary, Workspace};
-use crate::document::{self, Document, LoadError, LoadOptions, Loaded};
+use crate::document::workspace::{Summary, Workspace, BIA, REGISTER};
+use crate::document::{self, Document, Format, LoadError, LoadOptions, Loaded, SourceFile};
 use crate::expression::{Data, WorkspaceValue};
 
 /// A file of the portfolio: its name as shown, its documents, and their converted data.
@@ -75,56 +75,97 @@ impl Preloaded {
     }
 }
 
-/// Loads the portfolio, `workspace` and `checked` files together (in parallel, each once), and
-/// assembles the portfolio (see [`assemble`]). A workspace file that does not load is left out of
-/// the portfolio; it is reported only when it is checked.
+/// Loads the portfolio: the `checked` files, then the registers and BIAs among the other
+/// `workspace` files (told by their `kind:` line, without parsing), then, only when
+/// `plans_needed` says so of the checked documents, the other plans; each file once, in parallel,
+/// converted as it is loaded. A workspace file that does not load is left out of the portfolio;
+/// it is reported only when it is checked.
 pub fn load(
     workspace: &[Candidate],
     checked: &[Candidate],
     options: impl Fn(&Candidate) -> LoadOptions + Sync,
     critical_tier: i64,
+    plans_needed: impl Fn(&[&Document]) -> bool,
 ) -> Portfolio {
-    let mut candidates: BTreeMap<&str, &Candidate> = BTreeMap::new();
-    for candidate in workspace.iter().chain(checked) {
-        candidates
-            .entry(candidate.name.as_str())
-            .or_insert(candidate);
+    let checked_names: HashSet<&str> = checked.iter().map(|c| c.name.as_str()).collect();
+    let mut others: BTreeMap<&str, &Candidate> = BTreeMap::new();
+    for candidate in workspace {
+        if !checked_names.contains(candidate.name.as_str()) {
+            others.entry(candidate.name.as_str()).or_insert(candidate);
+        }
     }
-    let mut results: Vec<(&str, Loading)> = candidates
+    let read: Vec<(&Candidate, Option<Arc<SourceFile>>)> = others
         .into_par_iter()
-        .map(|(name, c)| {
-            let loaded = document::load(&c.path, name, &options(c)).map(|loaded| {
-                let data = loaded
-                    .documents
-                    .iter()
-                    .map(|d| Data::from_node(&d.root))
-                    .collect();
-                (loaded, data)
-            });
-            (name, loaded)
-        })
+        .map(|(name, c)| (c, document::read_source(&c.path, name, &options(c)).ok()))
         .collect();
+    let (shared, plans): (Vec<_>, Vec<_>) = read.into_iter().partition(|(_, source)| {
+        source
+            .as_ref()
+            .is_some_and(|s| document::declares_kind(&s.text, &[REGISTER, BIA]))
+    });
+    let parse = |c: &Candidate, source: Option<Arc<SourceFile>>| match source {
+        Some(source) => document::load_source(
+            source,
+            Format::of(&c.path).unwrap_or(Format::Yaml),
+            options(c).markdown_is_plan,
+        ),
+        None => document::load(&c.path, &c.name, &options(c)),
+    };
+    let load_all = |files: Vec<(&Candidate, Option<Arc<SourceFile>>)>| -> Vec<(String, Loading)> {
+        files
+            .into_par_iter()
+            .map(|(c, source)| (c.name.clone(), converted(parse(c, source))))
+            .collect()
+    };
+    let mut results = load_all(
+        checked
+            .iter()
+            .map(|c| (c, None))
+            .chain(shared)
+            .collect::<Vec<_>>(),
+    );
+    let checked_documents: Vec<&Document> = results
+        .iter()
+        .filter(|(name, _)| checked_names.contains(name.as_str()))
+        .filter_map(|(_, result)| result.as_ref().ok())
+        .flat_map(|(loaded, _)| &loaded.documents)
+        .collect();
+    if !plans.is_empty() && plans_needed(&checked_documents) {
+        results.extend(load_all(plans));
+    }
+    results.sort_by(|a, b| a.0.cmp(&b.0));
     let (value, summary) = {
         let mut files: Vec<Member<'_>> = results
             .iter_mut()
             .filter_map(|(name, result)| {
                 let (loaded, data) = result.as_mut().ok()?;
-                Some((*name, &mut loaded.documents, data.as_slice()))
+                Some((name.as_str(), &mut loaded.documents, data.as_slice()))
             })
             .collect();
         assemble(&mut files, critical_tier)
     };
-    let wanted: std::collections::HashSet<&str> = checked.iter().map(|c| c.name.as_str()).collect();
     let preloaded = results
         .into_iter()
-        .filter(|(name, _)| wanted.contains(name))
-        .map(|(name, result)| (name.to_string(), Mutex::new(Some(result))))
+        .filter(|(name, _)| checked_names.contains(name.as_str()))
+        .map(|(name, result)| (name, Mutex::new(Some(result))))
         .collect();
     Portfolio {
         value,
         preloaded: Preloaded(preloaded),
         summary,
     }
+}
+
+/// A loading result with its documents converted.
+fn converted(loaded: Result<Loaded, LoadError>) -> Loading {
+    loaded.map(|loaded| {
+        let data = loaded
+            .documents
+            .iter()
+            .map(|d| Data::from_node(&d.root))
+            .collect();
+        (loaded, data)
+    })
 }
 
 /// The `criticalTier` parameter of `params`.
