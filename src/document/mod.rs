@@ -343,30 +343,29 @@ pub fn to_source_span(span: Span) -> SourceSpan {
 
 /// Reads and parses one plan file.
 pub fn load(path: &Path, name: &str, options: &LoadOptions) -> Result<Loaded, LoadError> {
-    let source = read_source(path, name, options)?;
-    load_source(
-        source,
-        Format::of(path).unwrap_or(Format::Yaml),
-        options.markdown_is_plan,
-    )
+    let text = read_file(path, name, options)?;
+    load_text(path, name, text, options)
 }
 
 /// Reads a file as [`load`] does (inside the repository, within the size limit), without parsing.
-pub fn read_source(
-    path: &Path,
-    name: &str,
-    options: &LoadOptions,
-) -> Result<Arc<SourceFile>, LoadError> {
+pub fn read_file(path: &Path, name: &str, options: &LoadOptions) -> Result<String, LoadError> {
     let real = match &options.root {
         Some(root) => confine(path, name, root)?,
         None => path.to_path_buf(),
     };
-    let text = read_text(&real, name, options.max_file_size)?;
-    Ok(Arc::new(SourceFile::new(
-        name.to_string(),
-        path.to_path_buf(),
-        text,
-    )))
+    read_text(&real, name, options.max_file_size)
+}
+
+/// Parses the `text` of the file at `path`, read already with [`read_file`].
+pub fn load_text(
+    path: &Path,
+    name: &str,
+    text: String,
+    options: &LoadOptions,
+) -> Result<Loaded, LoadError> {
+    let source = Arc::new(SourceFile::new(name.to_string(), path.to_path_buf(), text));
+    let format = Format::of(path).unwrap_or(Format::Yaml);
+    load_source(source, format, options.markdown_is_plan)
 }
 
 /// Parses a plan already read: the documents of a YAML stream, or a Markdown plan.
@@ -376,12 +375,30 @@ pub fn load_source(
     markdown_is_plan: bool,
 ) -> Result<Loaded, LoadError> {
     match format {
-        Format::Yaml => load_yaml(source),
+        Format::Yaml => load_yaml(source, true),
         Format::Markdown => load_markdown(source, markdown_is_plan),
     }
 }
 
-fn load_yaml(source: Arc<SourceFile>) -> Result<Loaded, LoadError> {
+/// Parses a file read with [`read_file`] that the run does not check but reads as context (a
+/// workspace document): a YAML file's filler and schema problems, which nobody would see, are
+/// not looked for.
+pub fn load_context(
+    path: &Path,
+    name: &str,
+    text: String,
+    options: &LoadOptions,
+) -> Result<Loaded, LoadError> {
+    let format = Format::of(path).unwrap_or(Format::Yaml);
+    if format == Format::Markdown {
+        return load_text(path, name, text, options);
+    }
+    let source = Arc::new(SourceFile::new(name.to_string(), path.to_path_buf(), text));
+    load_yaml(source, false)
+}
+
+/// The documents of a YAML stream; with `checks`, each with its filler and schema problems.
+fn load_yaml(source: Arc<SourceFile>, checks: bool) -> Result<Loaded, LoadError> {
     let roots =
         yaml::parse_stream(&source.text, 0).map_err(|e| LoadError::from_yaml(&source, e))?;
     if roots.is_empty() {
@@ -393,12 +410,17 @@ fn load_yaml(source: Arc<SourceFile>) -> Result<Loaded, LoadError> {
     for (index, mut root) in roots.into_iter().enumerate() {
         match document_kind(&root) {
             Ok(kind) => {
-                add_data_placeholders(&mut root, &source)?;
+                let problems = if checks {
+                    add_data_placeholders(&mut root, &source)?;
+                    schema_problems(&kind, &mut root)
+                } else {
+                    Vec::new()
+                };
                 loaded.documents.push(Document {
                     source: source.clone(),
                     format: Format::Yaml,
                     index,
-                    problems: schema_problems(&kind, &mut root),
+                    problems,
                     kind,
                     root,
                 })

@@ -3,14 +3,14 @@
 //! value policies read.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
 use crate::document::discover::Candidate;
 use crate::document::schema::{ProblemKind, SchemaProblem};
 use crate::document::workspace::{Summary, Workspace, BIA, REGISTER};
-use crate::document::{self, Document, Format, LoadError, LoadOptions, Loaded, SourceFile};
+use crate::document::{self, Document, LoadError, LoadOptions, Loaded};
 use crate::expression::{Data, WorkspaceValue};
 
 /// A file of the portfolio: its name as shown, its documents, and their converted data.
@@ -94,24 +94,19 @@ pub fn load(
             others.entry(candidate.name.as_str()).or_insert(candidate);
         }
     }
-    let read: Vec<(&Candidate, Option<Arc<SourceFile>>)> = others
+    let read: Vec<(&Candidate, Option<String>)> = others
         .into_par_iter()
-        .map(|(name, c)| (c, document::read_source(&c.path, name, &options(c)).ok()))
+        .map(|(name, c)| (c, document::read_file(&c.path, name, &options(c)).ok()))
         .collect();
-    let (shared, plans): (Vec<_>, Vec<_>) = read.into_iter().partition(|(_, source)| {
-        source
-            .as_ref()
-            .is_some_and(|s| document::declares_kind(&s.text, &[REGISTER, BIA]))
+    let (shared, plans): (Vec<_>, Vec<_>) = read.into_iter().partition(|(_, text)| {
+        text.as_deref()
+            .is_some_and(|text| document::declares_kind(text, &[REGISTER, BIA]))
     });
-    let parse = |c: &Candidate, source: Option<Arc<SourceFile>>| match source {
-        Some(source) => document::load_source(
-            source,
-            Format::of(&c.path).unwrap_or(Format::Yaml),
-            options(c).markdown_is_plan,
-        ),
+    let parse = |c: &Candidate, text: Option<String>| match text {
+        Some(text) => document::load_context(&c.path, &c.name, text, &options(c)),
         None => document::load(&c.path, &c.name, &options(c)),
     };
-    let load_all = |files: Vec<(&Candidate, Option<Arc<SourceFile>>)>| -> Vec<(String, Loading)> {
+    let load_all = |files: Vec<(&Candidate, Option<String>)>| -> Vec<(String, Loading)> {
         files
             .into_par_iter()
             .map(|(c, source)| (c.name.clone(), converted(parse(c, source))))
