@@ -37,10 +37,10 @@ pub enum Command {
     Due(DueArgs),
     /// Run policy fixtures: every `bcptest.yaml` under DIR (default: policies/).
     Test(TestArgs),
-    /// Write a plan skeleton that passes the `core` pack once its placeholders are filled in.
+    /// Write a plan skeleton that passes the `core` pack once its placeholders are filled in (or a register or BIA skeleton).
     Init(InitArgs),
-    /// Print the JSON Schema of plan files, for editors (`# yaml-language-server: $schema=...`).
-    Schema,
+    /// Print the JSON Schema of plan files (or of registers or BIAs), for editors (`# yaml-language-server: $schema=...`).
+    Schema(SchemaArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell) to standard output.
     Completions(CompletionsArgs),
     /// Print the man page (roff) to standard output.
@@ -91,17 +91,54 @@ impl MinSeverity {
     }
 }
 
+/// The document kinds of `init --kind` and `schema --kind` (their `kind:` names are accepted too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DocumentKind {
+    /// A business-continuity plan (`kind: ContinuityPlan`).
+    #[value(alias = "ContinuityPlan")]
+    Plan,
+    /// A register of people, roles, providers, dependencies, evidence and sites that plans share (`kind: Register`).
+    #[value(alias = "Register")]
+    Register,
+    /// A business impact analysis (`kind: BusinessImpactAnalysis`).
+    #[value(alias = "BusinessImpactAnalysis")]
+    Bia,
+}
+
+impl DocumentKind {
+    /// The kind as a document's `kind:` line names it.
+    pub fn name(self) -> &'static str {
+        use crate::document::schema;
+        match self {
+            DocumentKind::Plan => schema::PLAN_KIND,
+            DocumentKind::Register => schema::REGISTER_KIND,
+            DocumentKind::Bia => schema::BIA_KIND,
+        }
+    }
+}
+
 /// Arguments of `init`.
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// Write a Markdown plan (YAML front matter and prose sections) instead of a YAML one.
+    /// What to write: a plan, a register or a business impact analysis.
+    #[arg(long, value_enum, default_value_t = DocumentKind::Plan)]
+    pub kind: DocumentKind,
+    /// Write Markdown (YAML front matter and prose sections) instead of YAML; plans and BIAs only.
     #[arg(long)]
     pub markdown: bool,
     /// Replace PATH if it exists.
     #[arg(long)]
     pub force: bool,
-    /// The file to write [default: plan.yaml, or plan.md with --markdown].
+    /// The file to write [default: plan.yaml, register.yaml or bia.yaml; plan.md or bia.md with --markdown].
     pub path: Option<PathBuf>,
+}
+
+/// Arguments of `schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// The kind of document whose schema to print.
+    #[arg(long, value_enum, default_value_t = DocumentKind::Plan)]
+    pub kind: DocumentKind,
 }
 
 /// `policies` subcommands.

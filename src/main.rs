@@ -20,7 +20,7 @@ fn main() -> ExitCode {
         Command::Due(args) => commands::due::run(args),
         Command::Test(args) => commands::test::run(args),
         Command::Init(args) => commands::init::run(args),
-        Command::Schema => commands::init::schema(),
+        Command::Schema(args) => commands::init::schema(args),
         Command::Completions(args) => commands::shell::completions(args.shell),
         Command::Manpage => commands::shell::manpage(),
     };

@@ -94,6 +94,8 @@ pub struct Report {
     pub time_spent: Option<Vec<Duration>>,
     /// Findings that count but are not shown (`--min-severity`), per severity (info, warning, error).
     pub hidden: [usize; 3],
+    /// BIA coverage and provider concentration, when the workspace has a register or BIA.
+    pub portfolio: Option<crate::document::workspace::Summary>,
 }
 
 impl Report {

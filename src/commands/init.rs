@@ -1,30 +1,44 @@
-//! `bcpcheck init` (a plan skeleton) and `bcpcheck schema` (the plan's JSON Schema).
+//! `bcpcheck init` (a plan, register or BIA skeleton) and `bcpcheck schema` (their JSON Schemas).
 
 use std::path::Path;
 
 use super::{print_or_fail, EXIT_ERROR, EXIT_OK};
-use crate::cli::InitArgs;
-use crate::document::{authoring, Format};
+use crate::cli::{DocumentKind, InitArgs, SchemaArgs};
+use crate::document::{authoring, schema, Format};
 
 /// Runs `bcpcheck init`.
 pub fn run(args: InitArgs) -> u8 {
-    let written =
-        authoring::target(args.path.as_deref(), args.markdown).and_then(|(path, format)| {
-            authoring::init(&path, format, args.force).map(|()| (path, format))
-        });
+    let Some(skeleton) = authoring::skeleton_of(args.kind.name()) else {
+        eprintln!("bcpcheck: no skeleton for {}", args.kind.name());
+        return EXIT_ERROR;
+    };
+    let written = authoring::target(skeleton, args.path.as_deref(), args.markdown).and_then(
+        |(path, format)| {
+            authoring::init(skeleton, &path, format, args.force).map(|()| (path, format))
+        },
+    );
     match written {
         Ok((path, format)) => {
+            let pack = if args.kind == DocumentKind::Plan {
+                "--pack core "
+            } else {
+                ""
+            };
             eprintln!(
-                "bcpcheck: wrote {0}: replace its placeholders, then run `bcpcheck check --pack core {0}`",
+                "bcpcheck: wrote {0}: replace its placeholders, then run `bcpcheck check {pack}{0}`",
                 path.display()
             );
             if format == Format::Yaml {
                 let schema = path
                     .parent()
                     .unwrap_or(Path::new(""))
-                    .join(authoring::SCHEMA_FILE_NAME);
+                    .join(skeleton.schema_file);
+                let kind = match args.kind {
+                    DocumentKind::Plan => String::new(),
+                    _ => format!(" --kind {}", skeleton.flag),
+                };
                 eprintln!(
-                    "bcpcheck: for completion and validation in editors: `bcpcheck schema > {}`",
+                    "bcpcheck: for completion and validation in editors: `bcpcheck schema{kind} > {}`",
                     schema.display()
                 );
             }
@@ -38,8 +52,15 @@ pub fn run(args: InitArgs) -> u8 {
 }
 
 /// Runs `bcpcheck schema`.
-pub fn schema() -> u8 {
-    match print_or_fail(authoring::SCHEMA) {
+pub fn schema(args: SchemaArgs) -> u8 {
+    let Some(text) = schema::text(args.kind.name()) else {
+        eprintln!(
+            "bcpcheck: the schema of {} does not compile",
+            args.kind.name()
+        );
+        return EXIT_ERROR;
+    };
+    match print_or_fail(&text) {
         Ok(()) => EXIT_OK,
         Err(code) => code,
     }

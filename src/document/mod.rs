@@ -568,3 +568,40 @@ fn document_kind(root: &Node) -> Result<String, String> {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(name: &str, text: &str, markdown_is_plan: bool) -> Vec<(String, usize)> {
+        let source = Arc::new(SourceFile::new(name.into(), name.into(), text));
+        let format = Format::of(Path::new(name)).unwrap();
+        load_source(source, format, markdown_is_plan)
+            .unwrap()
+            .documents
+            .into_iter()
+            .map(|d| (d.kind, d.problems.len()))
+            .collect()
+    }
+
+    #[test]
+    fn a_markdown_bia_and_a_register_load_as_their_kinds() {
+        let bia = "---\napiVersion: bcp/v1\nkind: BusinessImpactAnalysis\nprocesses:\n  - id: P-A\n    tier: high\n---\n# BIA\n";
+        // The front matter's kind wins over the config's "Markdown files are plans".
+        for markdown_is_plan in [false, true] {
+            assert_eq!(
+                kinds("bia.md", bia, markdown_is_plan),
+                [("BusinessImpactAnalysis".to_string(), 1)]
+            );
+        }
+        assert_eq!(
+            kinds(
+                "register.yaml",
+                "apiVersion: bcp/v1\nkind: Register\npeople: []\n",
+                false
+            ),
+            [("Register".to_string(), 0)]
+        );
+        assert!(looks_like_plan("kind: Register\n"));
+    }
+}

@@ -146,6 +146,14 @@ impl Node {
         }
     }
 
+    /// The whole number held by this node, if it is one.
+    pub fn as_int(&self) -> Option<i64> {
+        match &self.value {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
     /// The text held by this node, if it is a string.
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {

@@ -264,3 +264,297 @@ fn redefinition_message(
         format!("{first}, and this `{list}` item defines it again with other values: ids are unique per type across the workspace")
     }
 }
+
+/// What the evidence report shows of the portfolio: BIA coverage and provider concentration.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summary {
+    /// Per BIA process, the plans that cover it.
+    pub coverage: Vec<Coverage>,
+    /// Per register provider, the plans and critical processes that depend on it.
+    pub providers: Vec<Concentration>,
+}
+
+/// A BIA process and the plans covering it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Coverage {
+    /// Process id.
+    pub process: String,
+    /// Its name, when written.
+    pub name: Option<String>,
+    /// Its tier, when written.
+    pub tier: Option<i64>,
+    /// At or above the critical tier, or `critical_or_important`.
+    pub critical: bool,
+    /// The BIA's file.
+    pub bia: String,
+    /// Files of the plans with a process of that id.
+    pub plans: Vec<String>,
+}
+
+/// A register provider and what depends on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Concentration {
+    /// Provider id.
+    pub provider: String,
+    /// Its name, when written.
+    pub name: Option<String>,
+    /// The register's file.
+    pub register: String,
+    /// Files of the plans with a process depending on it.
+    pub plans: Vec<String>,
+    /// The critical processes depending on it: (plan file, process id).
+    pub critical: Vec<(String, String)>,
+}
+
+impl Workspace {
+    /// The report's view of the portfolio over `documents` (as given to [`Workspace::build`]);
+    /// `critical_tier` is the `criticalTier` parameter. `None` without a register or BIA.
+    pub fn summary<'d>(
+        &self,
+        documents: impl IntoIterator<Item = &'d Document>,
+        critical_tier: i64,
+    ) -> Option<Summary> {
+        let documents: Vec<&Document> = documents.into_iter().collect();
+        if !documents
+            .iter()
+            .any(|d| d.kind == REGISTER || d.kind == BIA)
+        {
+            return None;
+        }
+        let file = |m: usize| self.members[m].file.clone();
+        let text = |node: &Node, key: &str| {
+            node.as_map()
+                .and_then(|m| m.get(key))
+                .and_then(Node::as_str)
+                .map(str::to_string)
+        };
+        let is_critical = |process: &Node| {
+            let map = process.as_map();
+            let tier = map.and_then(|m| m.get("tier")).and_then(Node::as_int);
+            let flagged = map
+                .and_then(|m| m.get("critical_or_important"))
+                .is_some_and(|n| n.value == Value::Bool(true));
+            flagged || tier.is_some_and(|t| t <= critical_tier)
+        };
+        let mut summary = Summary::default();
+        if let Some(processes) = self.entities("processes") {
+            for (id, entry) in processes {
+                if self.members[entry.member].kind != BIA {
+                    continue;
+                }
+                let Some(node) = documents[entry.member].root.get(&entry.path) else {
+                    continue;
+                };
+                let mut plans: Vec<String> = entry
+                    .defined_in
+                    .iter()
+                    .filter(|&&m| self.members[m].kind == PLAN)
+                    .map(|&m| file(m))
+                    .collect();
+                plans.dedup();
+                summary.coverage.push(Coverage {
+                    process: id.clone(),
+                    name: text(node, "name"),
+                    tier: node
+                        .as_map()
+                        .and_then(|m| m.get("tier"))
+                        .and_then(Node::as_int),
+                    critical: is_critical(node),
+                    bia: file(entry.member),
+                    plans,
+                });
+            }
+        }
+        let registered_dependency = |id: &str| {
+            let entry = self.entities("dependencies")?.get(id)?;
+            documents[entry.member].root.get(&entry.path)
+        };
+        if let Some(providers) = self.entities("providers") {
+            for (id, entry) in providers {
+                let Some(node) = documents[entry.member].root.get(&entry.path) else {
+                    continue;
+                };
+                let mut row = Concentration {
+                    provider: id.clone(),
+                    name: text(node, "name"),
+                    register: file(entry.member),
+                    plans: Vec::new(),
+                    critical: Vec::new(),
+                };
+                for (m, doc) in documents.iter().enumerate() {
+                    if doc.kind != PLAN {
+                        continue;
+                    }
+                    let own_dependency = |dep: &str| {
+                        items(&doc.root, "dependencies")
+                            .into_iter()
+                            .find(|(_, d, _)| *d == dep)
+                            .map(|(_, _, node)| node)
+                    };
+                    let depends = |process: &Node| {
+                        let Some(Value::Seq(needs)) = process
+                            .as_map()
+                            .and_then(|p| p.get("depends_on"))
+                            .map(|n| &n.value)
+                        else {
+                            return false;
+                        };
+                        needs.iter().filter_map(Node::as_str).any(|need| {
+                            need == id
+                                || own_dependency(need)
+                                    .or_else(|| registered_dependency(need))
+                                    .is_some_and(|dep| text(dep, "provider").as_deref() == Some(id))
+                        })
+                    };
+                    for (_, process_id, process) in items(&doc.root, "processes") {
+                        if !depends(process) {
+                            continue;
+                        }
+                        if row.plans.last() != Some(&self.members[m].file) {
+                            row.plans.push(file(m));
+                        }
+                        if is_critical(process) {
+                            row.critical.push((file(m), process_id.to_string()));
+                        }
+                    }
+                }
+                summary.providers.push(row);
+            }
+        }
+        Some(summary)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::document::{load_source, Format, SourceFile};
+
+    fn load(name: &str, text: &str) -> Vec<Document> {
+        let source = Arc::new(SourceFile::new(
+            name.to_string(),
+            PathBuf::from(name),
+            text.to_string(),
+        ));
+        load_source(source, Format::Yaml, false)
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .documents
+    }
+
+    const REGISTER: &str = "apiVersion: bcp/v1\nkind: Register\nmetadata: {id: REG}\nproviders:\n  - {id: PRV-MSFT, name: Microsoft}\n  - {id: PRV-OLD, name: Old}\ndependencies:\n  - {id: DEP-EXO, provider: PRV-MSFT}\npeople:\n  - {id: PER-A, name: Ann}\n";
+    const BIA: &str = "apiVersion: bcp/v1\nkind: BusinessImpactAnalysis\nmetadata: {id: BIA}\nprocesses:\n  - {id: P-PAY, tier: 1}\n  - {id: P-WEB, tier: 2}\n  - {id: P-HR, tier: 3}\n";
+    const PLAN: &str = "apiVersion: bcp/v1\nkind: ContinuityPlan\nmetadata: {id: BCP-1, owner: PER-A}\nproviders:\n  - {id: PRV-MSFT, name: Microsoft}\npeople:\n  - {id: PER-A, name: Anna}\nprocesses:\n  - {id: P-PAY, tier: 1, depends_on: [DEP-EXO]}\n";
+
+    fn portfolio() -> Vec<(&'static str, Vec<Document>)> {
+        // The plan's file sorts first: registers and BIAs still define first.
+        vec![
+            ("a-plan.yaml", load("a-plan.yaml", PLAN)),
+            ("bia.yaml", load("bia.yaml", BIA)),
+            ("register.yaml", load("register.yaml", REGISTER)),
+        ]
+    }
+
+    fn build(files: &[(&'static str, Vec<Document>)]) -> Workspace {
+        Workspace::build(
+            files
+                .iter()
+                .flat_map(|(name, docs)| docs.iter().map(move |d| (*name, d))),
+        )
+    }
+
+    #[test]
+    fn registers_and_bias_define_entities_and_plans_cover_or_copy_them() {
+        let files = portfolio();
+        let ws = build(&files);
+        let providers = ws.entities("providers").unwrap();
+        let msft = &providers["PRV-MSFT"];
+        assert_eq!(ws.members[msft.member].file, "register.yaml");
+        assert_eq!(LogicalPath(msft.path.clone()).to_string(), "providers[0]");
+        assert_eq!(msft.defined_in, [0], "the plan copies it");
+        let pay = &ws.entities("processes").unwrap()["P-PAY"];
+        assert_eq!(ws.members[pay.member].file, "bia.yaml");
+        assert_eq!(pay.defined_in, [0], "the plan covers it");
+        assert!(ws.entities("processes").unwrap()["P-WEB"]
+            .defined_in
+            .is_empty());
+        assert_eq!(ws.plans["BCP-1"], 0);
+    }
+
+    #[test]
+    fn references_are_names_other_than_an_items_own_id() {
+        let files = portfolio();
+        let ws = build(&files);
+        let providers = ws.entities("providers").unwrap();
+        // The register's dependency names PRV-MSFT; nothing names PRV-OLD.
+        assert_eq!(providers["PRV-MSFT"].referenced_by, [2]);
+        assert!(providers["PRV-OLD"].referenced_by.is_empty());
+        assert_eq!(ws.entities("people").unwrap()["PER-A"].referenced_by, [0]);
+        assert_eq!(
+            ws.entities("dependencies").unwrap()["DEP-EXO"].referenced_by,
+            [0]
+        );
+    }
+
+    #[test]
+    fn a_second_definition_is_a_conflict_unless_it_is_an_identical_copy() {
+        let files = portfolio();
+        let ws = build(&files);
+        let found: Vec<(String, bool)> = ws
+            .redefinitions
+            .iter()
+            .map(|r| (LogicalPath(r.path.clone()).to_string(), r.identical))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("people[0]".to_string(), false),
+                ("providers[0]".to_string(), true)
+            ]
+        );
+        assert!(ws.redefinitions[0]
+            .message
+            .contains("register.yaml at `people[0]`"));
+        // Processes with a BIA process's id cover it: never a redefinition.
+        assert!(ws
+            .redefinitions
+            .iter()
+            .all(|r| r.path[0] != Segment::Key("processes".into())));
+    }
+
+    #[test]
+    fn summary_shows_coverage_gaps_and_what_depends_on_each_provider() {
+        let files = portfolio();
+        let ws = build(&files);
+        let documents = files.iter().flat_map(|(_, docs)| docs.iter());
+        let summary = ws.summary(documents, 2).unwrap();
+        let coverage: Vec<(&str, bool, usize)> = summary
+            .coverage
+            .iter()
+            .map(|c| (c.process.as_str(), c.critical, c.plans.len()))
+            .collect();
+        assert_eq!(
+            coverage,
+            [("P-HR", false, 0), ("P-PAY", true, 1), ("P-WEB", true, 0)]
+        );
+        let msft = &summary.providers[0];
+        assert_eq!(msft.provider, "PRV-MSFT");
+        // Through the register's dependency DEP-EXO.
+        assert_eq!(
+            msft.critical,
+            [("a-plan.yaml".to_string(), "P-PAY".to_string())]
+        );
+        assert!(summary.providers[1].plans.is_empty());
+    }
+
+    #[test]
+    fn plans_alone_have_no_summary_and_define_nothing_shared() {
+        let files = vec![("a-plan.yaml", load("a-plan.yaml", PLAN))];
+        let ws = build(&files);
+        assert!(ws.index.iter().all(BTreeMap::is_empty));
+        assert!(ws.redefinitions.is_empty());
+        assert!(ws.summary(files[0].1.iter(), 2).is_none());
+    }
+}

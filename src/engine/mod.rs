@@ -274,6 +274,7 @@ impl Engine {
             .filter(|p| p.kind == ProblemKind::Invalid)
             .map(|p| p.path.as_slice())
             .collect();
+        let delegated = self.delegated_parts(doc);
         // Policies share `select` patterns (a dozen select `processes[*]`): each is matched once.
         let mut selections: HashMap<Option<&str>, Vec<Selected<'_>>> = HashMap::new();
         for (i, policy) in self.policies.iter().enumerate() {
@@ -283,6 +284,7 @@ impl Engine {
             };
             let outcome = if !policy.applies_to_kind(&doc.kind)
                 || !policy.pack.as_ref().is_none_or(pack_applies)
+                || policy.part().is_some_and(|part| delegated.contains(&part))
             {
                 Outcome::NotApplicable
             } else if let Some(kind) = self.schema_checks.kind_of(i) {
@@ -314,6 +316,34 @@ impl Engine {
         let bad_values = std::mem::take(&mut result.bad_values);
         self.report_bad_values(bad_values, doc, &file, &mut result);
         result
+    }
+
+    /// The top-level parts `doc` hands to another plan of the workspace (`delegations:`): only a
+    /// delegation that resolves to a plan holding that part counts.
+    fn delegated_parts<'d>(&self, doc: &'d Document) -> Vec<&'d str> {
+        let Some(delegations) = doc.root.as_map().and_then(|m| m.get("delegations")) else {
+            return Vec::new();
+        };
+        let text = |item: &'d document::Node, key: &str| item.as_map()?.get(key)?.as_str();
+        delegations
+            .as_seq()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|item| {
+                let part = text(item, "part")?;
+                let plan = text(item, "plan")?;
+                let plan_part = text(item, "plan_part").unwrap_or(part);
+                let key = |k: &str| Segment::Key(k.to_string());
+                let at = [
+                    key("index"),
+                    key("plans"),
+                    key(plan),
+                    key("data"),
+                    key(plan_part),
+                ];
+                self.run.workspace_has(&at).then_some(part)
+            })
+            .collect()
     }
 
     /// The diagnostic for an overrun met while checking `file`; `doc` is the document that was

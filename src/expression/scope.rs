@@ -112,6 +112,11 @@ impl RunScope {
         RunScope::new(Data::workspace(WorkspaceValue::default()))
     }
 
+    /// True when the workspace has a value at `path` (`index.plans.CITY-EOP.data.communications`).
+    pub fn workspace_has(&self, path: &[Segment]) -> bool {
+        self.workspace.at(path).is_some()
+    }
+
     /// The value of `expr` in this run, evaluated by `evaluate` the first time.
     fn value_of(
         &self,
@@ -468,4 +473,45 @@ pub(crate) fn eval_constant(runtime: &Runtime, expr: &Compiled) -> Result<bool, 
     let none = Variables::default();
     let result = scope.enter(DataNode(scope.root()), &none).eval_bool(expr);
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+
+    #[test]
+    fn an_expression_of_workspace_and_params_is_evaluated_once_per_run() {
+        let runtime = Runtime::new();
+        let expr = runtime.compile("size(workspace.plans) + size(params)").unwrap();
+        assert!(expr.reads_only(RUN_NAMES));
+        let run = RunScope::empty();
+        let evaluations = Cell::new(0);
+        for _ in 0..3 {
+            let value = run.value_of(&expr, || {
+                evaluations.set(evaluations.get() + 1);
+                Ok(shared::string("x"))
+            });
+            assert!(value.is_ok());
+        }
+        assert_eq!(evaluations.get(), 1);
+    }
+
+    #[test]
+    fn reads_of_the_document_are_not_shared_across_the_run() {
+        let runtime = Runtime::new();
+        for text in ["size(doc.processes)", "workspace.plans.exists(p, p.file == file.path)"] {
+            assert!(!runtime.compile(text).unwrap().reads_only(RUN_NAMES), "{text}");
+        }
+    }
+
+    #[test]
+    fn without_a_portfolio_every_list_and_index_is_empty() {
+        let runtime = Runtime::new();
+        let expr = runtime
+            .compile("size(workspace.plans) == 0 && size(workspace.registers) == 0 && size(workspace.bias) == 0 && !('X' in workspace.index.providers) && size(workspace.index.plans) == 0")
+            .unwrap();
+        assert_eq!(eval_constant(&runtime, &expr), Ok(true));
+    }
 }

@@ -131,6 +131,21 @@ impl Policy {
                 .is_some_and(|m| m.text.contains("workspace"))
     }
 
+    /// The top-level part of a plan the policy checks: the first key of its `select`, else of its
+    /// `fieldPath`; `None` for a policy about the whole plan. A plan that delegates this part to
+    /// another plan is not checked by it.
+    pub fn part(&self) -> Option<&str> {
+        let from_select = self.select.as_ref().and_then(|s| match s.steps().first() {
+            Some(crate::document::path::Step::Segment(Segment::Key(key))) => Some(key.as_str()),
+            _ => None,
+        });
+        let from_field = || match self.field_path.as_ref()?.first() {
+            Some(Segment::Key(key)) => Some(key.as_str()),
+            _ => None,
+        };
+        from_select.or_else(from_field)
+    }
+
     /// True when the policy applies to documents of `kind`.
     pub fn applies_to_kind(&self, kind: &str) -> bool {
         self.kinds.is_empty() || self.kinds.iter().any(|k| k == kind)

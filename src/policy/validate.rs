@@ -383,18 +383,16 @@ impl Fields<'_> {
         }
     }
 
-    /// The first misspelt field of `steps` in any kind the policy applies to.
+    /// The first misspelt field of `steps`: misspelt in a kind the policy applies to, known in none.
     pub(super) fn misspelt(&self, steps: &[Step]) -> Option<(usize, String, String)> {
-        self.kinds
-            .iter()
-            .find_map(|kind| match schema::check_fields(kind, steps) {
-                FieldCheck::Misspelt {
-                    step,
-                    written,
-                    known,
-                } => Some((step, written, known)),
-                FieldCheck::Accepted => None,
-            })
+        match schema::check_fields_in(self.kinds.iter().map(String::as_str), steps) {
+            FieldCheck::Misspelt {
+                step,
+                written,
+                known,
+            } => Some((step, written, known)),
+            FieldCheck::Accepted => None,
+        }
     }
 }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use super::status::{self, Status};
 use super::{flatten, human, FlatDiagnostic};
+use crate::document::workspace::Summary;
 use crate::finding::Finding;
 use crate::policy::Policy;
 use crate::report::Report;
@@ -38,6 +39,8 @@ pub struct Evidence<'a> {
     pub notices: Vec<FlatDiagnostic>,
     /// Files that are not plans, and why.
     pub skipped: Vec<(&'a str, &'a str)>,
+    /// BIA coverage and provider concentration, when the workspace has a register or BIA.
+    pub portfolio: Option<&'a Summary>,
 }
 
 /// One plan file.
@@ -151,6 +154,7 @@ pub fn gather(report: &Report) -> Evidence<'_> {
             .filter(|f| f.documents == 0 && f.load_error.is_none())
             .flat_map(|f| f.skipped.iter().map(move |r| (f.name.as_str(), r.as_str())))
             .collect(),
+        portfolio: report.portfolio.as_ref(),
     }
 }
 

@@ -304,6 +304,60 @@ fn problems(e: &Evidence<'_>) -> Markup {
     }
 }
 
+fn portfolio(e: &Evidence<'_>) -> Markup {
+    let Some(portfolio) = e.portfolio else {
+        return html! {};
+    };
+    let files = |files: &[String]| {
+        html! { @for (i, f) in files.iter().enumerate() { @if i > 0 { ", " } code { (f) } } }
+    };
+    html! {
+        h2 { "Portfolio" }
+        h3 { "BIA coverage" }
+        table {
+            thead { tr { th { "process" } th { "name" } th { "tier" } th { "BIA" } th { "covered by" } } }
+            tbody {
+                @for row in &portfolio.coverage {
+                    tr {
+                        td { code { (row.process) } }
+                        td { (row.name.as_deref().unwrap_or("")) }
+                        td { @if let Some(tier) = row.tier { (tier) } }
+                        td { code { (row.bia) } }
+                        @if !row.plans.is_empty() {
+                            td { (files(&row.plans)) }
+                        } @else if row.critical {
+                            td class="failed" { "not covered (critical)" }
+                        } @else {
+                            td class="muted" { "not covered" }
+                        }
+                    }
+                }
+            }
+        }
+        h3 { "Provider concentration" }
+        table {
+            thead { tr { th { "provider" } th { "name" } th { "register" } th { "plans" } th { "critical processes" } } }
+            tbody {
+                @for row in &portfolio.providers {
+                    tr {
+                        td { code { (row.provider) } }
+                        td { (row.name.as_deref().unwrap_or("")) }
+                        td { code { (row.register) } }
+                        td { (row.plans.len()) @if !row.plans.is_empty() { ": " (files(&row.plans)) } }
+                        td {
+                            (row.critical.len())
+                            @for (i, (plan, process)) in row.critical.iter().enumerate() {
+                                @if i == 0 { ": " } @else { ", " }
+                                code { (process) } " " span class="muted" { "(" (plan) ")" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Renders the evidence report as one HTML document.
 pub fn render(report: &crate::report::Report) -> String {
     let e = evidence::gather(report);
@@ -321,6 +375,7 @@ pub fn render(report: &crate::report::Report) -> String {
                 (header(&e))
                 (plan_list(&e))
                 (matrix(&e))
+                (portfolio(&e))
                 @for plan in &e.plans { (plan_section(plan)) }
                 (exceptions(&e, e.exceptions))
                 (problems(&e))

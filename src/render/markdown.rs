@@ -228,6 +228,77 @@ fn problems(out: &mut String, e: &Evidence<'_>) {
     out.push('\n');
 }
 
+fn portfolio(out: &mut String, e: &Evidence<'_>) {
+    let Some(portfolio) = e.portfolio else {
+        return;
+    };
+    let files = |files: &[String]| {
+        files
+            .iter()
+            .map(|f| escape(f))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let _ = writeln!(
+        out,
+        "## Portfolio
+"
+    );
+    let _ = writeln!(
+        out,
+        "### BIA coverage
+"
+    );
+    let _ = writeln!(
+        out,
+        "| process | name | tier | BIA | covered by |\n|---|---|---|---|---|"
+    );
+    for row in &portfolio.coverage {
+        let covered = match (row.plans.is_empty(), row.critical) {
+            (false, _) => files(&row.plans),
+            (true, true) => "**not covered (critical)**".to_string(),
+            (true, false) => "not covered".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {covered} |",
+            escape(&row.process),
+            escape(row.name.as_deref().unwrap_or("")),
+            row.tier.map(|t| t.to_string()).unwrap_or_default(),
+            escape(&row.bia),
+        );
+    }
+    let _ = writeln!(out, "\n### Provider concentration\n");
+    let _ = writeln!(
+        out,
+        "| provider | name | register | plans | critical processes |\n|---|---|---|---|---|"
+    );
+    for row in &portfolio.providers {
+        let critical: Vec<String> = row
+            .critical
+            .iter()
+            .map(|(plan, process)| format!("{} ({})", escape(process), escape(plan)))
+            .collect();
+        let counted = |n: usize, list: String| {
+            if n == 0 {
+                "0".to_string()
+            } else {
+                format!("{n} ({list})")
+            }
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            escape(&row.provider),
+            escape(row.name.as_deref().unwrap_or("")),
+            escape(&row.register),
+            counted(row.plans.len(), files(&row.plans)),
+            counted(critical.len(), critical.join(", ")),
+        );
+    }
+    out.push('\n');
+}
+
 /// Renders the evidence report.
 pub fn render(report: &crate::report::Report) -> String {
     let e = evidence::gather(report);
@@ -235,6 +306,7 @@ pub fn render(report: &crate::report::Report) -> String {
     header(&mut out, &e);
     plan_list(&mut out, &e);
     matrix(&mut out, &e);
+    portfolio(&mut out, &e);
     for plan in &e.plans {
         plan_section(&mut out, plan);
     }

@@ -40,6 +40,8 @@ pub struct Prepared {
     budget: Budget,
     settings: Settings,
     started: Instant,
+    /// What the evidence report shows of the portfolio.
+    portfolio: Option<crate::document::workspace::Summary>,
 }
 
 /// What every file is loaded with.
@@ -146,15 +148,22 @@ pub fn prepare(settings: &Settings) -> Result<Prepared, RunError> {
         engine.record_time();
     }
     let mut load = load;
-    if reads_workspace(&policy_set) {
+    let mut summary = None;
+    if needs_workspace(&policy_set) {
         let members = match &settings.workspace {
             Some((globs, dir)) => discover::discover(globs, dir, &settings.cwd).files,
             None => Vec::new(),
         };
-        let (workspace, preloaded) =
-            super::workspace::load(&members, &discovery.files, |c| load.options(c));
-        engine = engine.with_workspace(workspace);
-        load.preloaded = preloaded;
+        let critical_tier = super::workspace::critical_tier(&params);
+        let portfolio = super::workspace::load(
+            &members,
+            &discovery.files,
+            |c| load.options(c),
+            critical_tier,
+        );
+        engine = engine.with_workspace(portfolio.value);
+        load.preloaded = portfolio.preloaded;
+        summary = portfolio.summary;
     }
     Ok(Prepared {
         engine: Arc::new(engine),
@@ -164,6 +173,7 @@ pub fn prepare(settings: &Settings) -> Result<Prepared, RunError> {
         budget: settings.budget,
         settings: settings.clone(),
         started,
+        portfolio: summary,
     })
 }
 
@@ -255,6 +265,7 @@ impl Prepared {
             baseline_errors: Vec::new(),
             time_spent: self.engine.time_spent(),
             hidden: [0; 3],
+            portfolio: self.portfolio,
         };
         if let Some(path) = &settings.baseline {
             let shown = discover::display(path, cwd);
@@ -364,12 +375,13 @@ fn check_file(
     report
 }
 
-/// True when a policy or a pack's condition reads `workspace`: the portfolio must be loaded.
-fn reads_workspace(policy_set: &PolicySet) -> bool {
+/// True when the run needs the portfolio: a policy or a pack's condition reads `workspace`, or a
+/// policy checks a part of a plan that a plan may delegate to another.
+fn needs_workspace(policy_set: &PolicySet) -> bool {
     policy_set
         .policies
         .iter()
-        .any(policy::Policy::reads_workspace)
+        .any(|p| p.reads_workspace() || p.part().is_some())
         || policy_set.packs.iter().any(|pack| {
             pack.condition
                 .as_ref()

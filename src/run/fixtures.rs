@@ -182,9 +182,13 @@ pub fn run(dirs: &[PathBuf], cwd: &Path) -> TestReport {
                 name: case.plan_name.clone(),
                 explicit: true,
             };
-            let (workspace, preloaded) =
-                super::workspace::load(&case.workspace, &[plan], |_| load_options());
-            case.preloaded = preloaded;
+            let portfolio = super::workspace::load(
+                &case.workspace,
+                &[plan],
+                |_| load_options(),
+                super::workspace::critical_tier(&params),
+            );
+            case.preloaded = portfolio.preloaded;
             let engine = Engine::new(
                 &runtime,
                 policies.policies.clone(),
@@ -194,7 +198,7 @@ pub fn run(dirs: &[PathBuf], cwd: &Path) -> TestReport {
             )
             .with_roots(Roots::per_plan(repository_root(cwd), None))
             .with_packs(packs.clone())
-            .with_workspace(workspace);
+            .with_workspace(portfolio.value);
             jobs.push((Arc::new(engine), case, shown.clone()));
         }
     }

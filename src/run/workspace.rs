@@ -9,14 +9,18 @@ use rayon::prelude::*;
 
 use crate::document::discover::Candidate;
 use crate::document::schema::{ProblemKind, SchemaProblem};
-use crate::document::workspace::Workspace;
+use crate::document::workspace::{Summary, Workspace};
 use crate::document::{self, Document, LoadError, LoadOptions, Loaded};
 use crate::expression::{Data, WorkspaceValue};
 
 /// Indexes the documents of `files` (name as shown, its documents; in name order), records the
 /// second definitions as problems of the documents that hold them (PORT-ID-001 and -002 report
-/// them), and returns the value of `workspace`.
-pub fn assemble(files: &mut [(&str, &mut Vec<Document>)]) -> Data {
+/// them), and returns the value of `workspace` and the report's view of the portfolio (processes
+/// of `critical_tier` or above are critical).
+pub fn assemble(
+    files: &mut [(&str, &mut Vec<Document>)],
+    critical_tier: i64,
+) -> (Data, Option<Summary>) {
     let members: Vec<(usize, usize)> = files
         .iter()
         .enumerate()
@@ -40,10 +44,23 @@ pub fn assemble(files: &mut [(&str, &mut Vec<Document>)]) -> Data {
         .map(|&(f, d)| Data::from_node(&files[f].1[d].root))
         .collect();
     let refs: Vec<&Data> = data.iter().collect();
-    Data::workspace(WorkspaceValue {
+    let value = Data::workspace(WorkspaceValue {
         workspace: Some(&workspace),
         data: &refs,
-    })
+    });
+    let summary = workspace.summary(members.iter().map(|&(f, d)| &files[f].1[d]), critical_tier);
+    (value, summary)
+}
+
+/// The portfolio of a run: the value of `workspace`, the checked files already loaded, and what
+/// the evidence report shows of it.
+pub struct Portfolio {
+    /// The value of `workspace`.
+    pub value: Data,
+    /// The checked files, loaded.
+    pub preloaded: Preloaded,
+    /// BIA coverage and provider concentration; `None` without a register or BIA.
+    pub summary: Option<Summary>,
 }
 
 /// Files loaded before the run, for the portfolio: each checked file's result is taken by the job
@@ -60,13 +77,14 @@ impl Preloaded {
 }
 
 /// Loads the portfolio, `workspace` and `checked` files together (in parallel, each once), and
-/// returns the value of `workspace` with the checked files' loading results. A workspace file
-/// that does not load is left out of the portfolio; it is reported only when it is checked.
+/// assembles the portfolio (see [`assemble`]). A workspace file that does not load is left out of
+/// the portfolio; it is reported only when it is checked.
 pub fn load(
     workspace: &[Candidate],
     checked: &[Candidate],
     options: impl Fn(&Candidate) -> LoadOptions + Sync,
-) -> (Data, Preloaded) {
+    critical_tier: i64,
+) -> Portfolio {
     let mut candidates: BTreeMap<&str, &Candidate> = BTreeMap::new();
     for candidate in workspace.iter().chain(checked) {
         candidates
@@ -77,12 +95,12 @@ pub fn load(
         .into_par_iter()
         .map(|(name, c)| (name, document::load(&c.path, name, &options(c))))
         .collect();
-    let value = {
+    let (value, summary) = {
         let mut files: Vec<(&str, &mut Vec<Document>)> = results
             .iter_mut()
             .filter_map(|(name, result)| Some((*name, &mut result.as_mut().ok()?.documents)))
             .collect();
-        assemble(&mut files)
+        assemble(&mut files, critical_tier)
     };
     let wanted: std::collections::HashSet<&str> = checked.iter().map(|c| c.name.as_str()).collect();
     let preloaded = results
@@ -90,5 +108,18 @@ pub fn load(
         .filter(|(name, _)| wanted.contains(name))
         .map(|(name, result)| (name.to_string(), Mutex::new(Some(result))))
         .collect();
-    (value, Preloaded(preloaded))
+    Portfolio {
+        value,
+        preloaded: Preloaded(preloaded),
+        summary,
+    }
+}
+
+/// The `criticalTier` parameter of `params`.
+pub fn critical_tier(params: &crate::document::Node) -> i64 {
+    params
+        .as_map()
+        .and_then(|m| m.get("criticalTier"))
+        .and_then(crate::document::Node::as_int)
+        .unwrap_or(2)
 }
