@@ -88,6 +88,9 @@ pub fn settings(args: &CheckArgs, config: &Config, cwd: &Path) -> Result<Setting
         apply_exceptions: !args.no_exceptions,
         baseline: args.baseline.as_ref().map(|p| cwd.join(p)),
         timings: args.timings,
+        report_portfolio: std::iter::once(args.format)
+            .chain(args.reports.iter().map(|r| r.format))
+            .any(|f| matches!(f, Format::Markdown | Format::Html)),
         keep_sources: (args.format == Format::Human && !args.statistics)
             || args.reports.iter().any(|r| r.format == Format::Human),
     })

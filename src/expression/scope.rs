@@ -484,7 +484,9 @@ mod tests {
     #[test]
     fn an_expression_of_workspace_and_params_is_evaluated_once_per_run() {
         let runtime = Runtime::new();
-        let expr = runtime.compile("size(workspace.plans) + size(params)").unwrap();
+        let expr = runtime
+            .compile("size(workspace.plans) + size(params)")
+            .unwrap();
         assert!(expr.reads_only(RUN_NAMES));
         let run = RunScope::empty();
         let evaluations = Cell::new(0);
@@ -501,8 +503,14 @@ mod tests {
     #[test]
     fn reads_of_the_document_are_not_shared_across_the_run() {
         let runtime = Runtime::new();
-        for text in ["size(doc.processes)", "workspace.plans.exists(p, p.file == file.path)"] {
-            assert!(!runtime.compile(text).unwrap().reads_only(RUN_NAMES), "{text}");
+        for text in [
+            "size(doc.processes)",
+            "workspace.plans.exists(p, p.file == file.path)",
+        ] {
+            assert!(
+                !runtime.compile(text).unwrap().reads_only(RUN_NAMES),
+                "{text}"
+            );
         }
     }
 

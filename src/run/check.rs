@@ -33,15 +33,17 @@ pub fn run(settings: &Settings) -> Result<Report, RunError> {
 
 /// A check ready to run: config read, policies compiled, files found.
 pub struct Prepared {
-    engine: Arc<Engine>,
+    engine: Engine,
+    /// Whether the run loads the portfolio (see [`needs_workspace`]).
+    needs_workspace: bool,
+    /// The `criticalTier` parameter, for the report's view of the portfolio.
+    critical_tier: i64,
     policy_set: PolicySet,
     discovery: discover::Discovery,
-    load: Arc<LoadSettings>,
+    load: LoadSettings,
     budget: Budget,
     settings: Settings,
     started: Instant,
-    /// What the evidence report shows of the portfolio.
-    portfolio: Option<crate::document::workspace::Summary>,
 }
 
 /// What every file is loaded with.
@@ -147,33 +149,16 @@ pub fn prepare(settings: &Settings) -> Result<Prepared, RunError> {
     if settings.timings {
         engine.record_time();
     }
-    let mut load = load;
-    let mut summary = None;
-    if needs_workspace(&policy_set) {
-        let members = match &settings.workspace {
-            Some((globs, dir)) => discover::discover(globs, dir, &settings.cwd).files,
-            None => Vec::new(),
-        };
-        let critical_tier = super::workspace::critical_tier(&params);
-        let portfolio = super::workspace::load(
-            &members,
-            &discovery.files,
-            |c| load.options(c),
-            critical_tier,
-        );
-        engine = engine.with_workspace(portfolio.value);
-        load.preloaded = portfolio.preloaded;
-        summary = portfolio.summary;
-    }
     Ok(Prepared {
-        engine: Arc::new(engine),
+        engine,
+        needs_workspace: settings.report_portfolio || needs_workspace(&policy_set),
+        critical_tier: super::workspace::critical_tier(&params),
         policy_set,
         discovery,
-        load: Arc::new(load),
+        load,
         budget: settings.budget,
         settings: settings.clone(),
         started,
-        portfolio: summary,
     })
 }
 
@@ -213,9 +198,27 @@ impl Prepared {
     }
 
     /// [`Prepared::run_with`], also handing each file's documents and findings to `visit`.
-    pub fn run_visiting(self, done: Option<FileDone>, visit: Option<Visit>) -> Report {
+    pub fn run_visiting(mut self, done: Option<FileDone>, visit: Option<Visit>) -> Report {
+        let mut summary = None;
+        if self.needs_workspace {
+            let members = match &self.settings.workspace {
+                Some((globs, dir)) => discover::discover(globs, dir, &self.settings.cwd).files,
+                None => Vec::new(),
+            };
+            let load = &self.load;
+            let portfolio = super::workspace::load(
+                &members,
+                &self.discovery.files,
+                |c| load.options(c),
+                self.critical_tier,
+            );
+            self.engine = self.engine.with_workspace(portfolio.value);
+            self.load.preloaded = portfolio.preloaded;
+            summary = portfolio.summary;
+        }
+        let shared = Arc::new(self.engine);
         let candidates: Arc<Vec<Candidate>> = Arc::new(self.discovery.files);
-        let (engine, load, files) = (self.engine.clone(), self.load.clone(), candidates.clone());
+        let (engine, load, files) = (shared.clone(), Arc::new(self.load), candidates.clone());
         let work = move |job: pool::Job<'_>| {
             let candidate = &files[job.index];
             let report = check_file(&engine, candidate, &load, job, visit.as_ref());
@@ -224,13 +227,13 @@ impl Prepared {
             }
             report
         };
-        let disable = |policy| self.engine.disable(policy);
+        let disable = |policy| shared.disable(policy);
         crate::engine::alloc::set_limit(self.budget.memory);
         let finished = pool::run(candidates.len(), self.budget, work, disable);
         let mut files: Vec<FileReport> = candidates
             .iter()
             .zip(finished)
-            .map(|(candidate, done)| finish(&self.engine, candidate, done))
+            .map(|(candidate, done)| finish(&shared, candidate, done))
             .collect();
 
         let settings = &self.settings;
@@ -263,9 +266,9 @@ impl Prepared {
             exceptions,
             baseline: None,
             baseline_errors: Vec::new(),
-            time_spent: self.engine.time_spent(),
+            time_spent: shared.time_spent(),
             hidden: [0; 3],
-            portfolio: self.portfolio,
+            portfolio: summary,
         };
         if let Some(path) = &settings.baseline {
             let shown = discover::display(path, cwd);

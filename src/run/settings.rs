@@ -53,6 +53,8 @@ pub struct Settings {
     pub baseline: Option<PathBuf>,
     /// Record the time spent in each policy.
     pub timings: bool,
+    /// Load the portfolio even if no policy needs it: the evidence report shows it.
+    pub report_portfolio: bool,
     /// Keep the text of every file with something to show (the human format shows source
     /// snippets); otherwise only files with inline exceptions keep it.
     pub keep_sources: bool,

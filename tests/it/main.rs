@@ -15,3 +15,4 @@ mod reports;
 mod support;
 mod typed;
 mod verdicts;
+mod workspace;

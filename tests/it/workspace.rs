@@ -1,0 +1,166 @@
+//! The workspace engine: delegated parts, the `workspace` variable in team policies, what the
+//! config's `workspace:` globs load, and the portfolio section of the evidence report.
+
+use std::fs;
+use std::path::Path;
+
+use crate::support::bcpcheck_in;
+
+const EOP: &str = "apiVersion: bcp/v1\nkind: ContinuityPlan\nmetadata: {id: EOP-1, title: City EOP}\ncommunications:\n  - {id: C-PUBLIC, audience: public}\n";
+const IT_PLAN: &str = "apiVersion: bcp/v1\nkind: ContinuityPlan\nmetadata: {id: IT-1, title: IT recovery}\ndelegations:\n  - {part: communications, plan: EOP-1, reason: the city's EOP speaks to the public}\n";
+const COMMS_POLICY: &str = "id: TEAM-COMM-001\ntitle: The plan says how it communicates\nseverity: error\nkinds: [ContinuityPlan]\nfieldPath: communications\nrule: has(doc.communications)\n";
+
+fn write(dir: &Path, files: &[(&str, &str)]) {
+    for (name, text) in files {
+        let path = dir.join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+}
+
+fn concise(dir: &Path, args: &[&str]) -> (i32, String) {
+    let mut all = vec!["check", "--format", "concise", "--no-default-packs"];
+    all.extend_from_slice(args);
+    let (code, stdout, _) = bcpcheck_in(dir, &all);
+    (code, stdout)
+}
+
+#[test]
+fn a_part_delegated_to_a_plan_of_the_workspace_is_not_checked_in_the_delegating_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("plans/it.yaml", IT_PLAN),
+            ("plans/eop.yaml", EOP),
+            ("policy.yaml", COMMS_POLICY),
+        ],
+    );
+    let (code, out) = concise(dir.path(), &["--policy", "policy.yaml", "plans"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("TEAM-COMM-001"), "{out}");
+}
+
+#[test]
+fn a_delegation_that_does_not_resolve_accepts_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let no_comms = EOP.replace(
+        "communications:\n  - {id: C-PUBLIC, audience: public}\n",
+        "",
+    );
+    write(
+        dir.path(),
+        &[
+            ("plans/it.yaml", IT_PLAN),
+            ("plans/eop.yaml", &no_comms),
+            ("policy.yaml", COMMS_POLICY),
+        ],
+    );
+    // The EOP has no communications to take over: both plans lack them.
+    let (code, out) = concise(dir.path(), &["--policy", "policy.yaml", "plans"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("plans/it.yaml:1:1: error[TEAM-COMM-001]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("plans/eop.yaml:1:1: error[TEAM-COMM-001]"),
+        "{out}"
+    );
+    // Alone, the IT plan's delegation names a plan outside the run.
+    let (code, out) = concise(dir.path(), &["--policy", "policy.yaml", "plans/it.yaml"]);
+    assert_eq!(code, 1, "{out}");
+}
+
+#[test]
+fn the_config_workspace_is_context_and_only_checked_files_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("bcpcheck.yaml", "workspace: [\"bcp/**/*.yaml\"]\n"),
+            ("bcp/it.yaml", IT_PLAN),
+            ("bcp/eop.yaml", EOP),
+            (
+                "policy.yaml",
+                "id: TEAM-WS-001\ntitle: Each plan sees the whole portfolio\nseverity: warning\nkinds: [ContinuityPlan]\nrule: 'false'\nmessageExpression: \"'portfolio: ' + workspace.plans.map(p, p.id).join(', ')\"\n",
+            ),
+        ],
+    );
+    let (code, out) = concise(dir.path(), &["--policy", "policy.yaml", "bcp/it.yaml"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        out.lines().next().unwrap(),
+        "bcp/it.yaml:1:1: warning[TEAM-WS-001] portfolio: EOP-1, IT-1"
+    );
+    assert!(!out.contains("bcp/eop.yaml"), "{out}");
+}
+
+#[test]
+fn the_evidence_report_shows_bia_coverage_and_provider_concentration() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            (
+                "bia.yaml",
+                "apiVersion: bcp/v1\nkind: BusinessImpactAnalysis\nmetadata: {id: BIA-1, title: BIA}\nprocesses:\n  - {id: P-PAY, name: Payments, tier: 1}\n  - {id: P-WEB, name: Web shop, tier: 2}\n  - {id: P-HR, name: Payroll, tier: 3}\n",
+            ),
+            (
+                "register.yaml",
+                "apiVersion: bcp/v1\nkind: Register\nmetadata: {id: REG-1, title: Register}\nproviders:\n  - {id: PRV-MSFT, name: Microsoft}\n  - {id: PRV-ACME, name: Acme <SaaS>}\ndependencies:\n  - {id: DEP-EXO, name: Exchange Online, provider: PRV-MSFT}\n",
+            ),
+            (
+                "pay.yaml",
+                "apiVersion: bcp/v1\nkind: ContinuityPlan\nmetadata: {id: BCP-PAY, title: Payments}\nprocesses:\n  - {id: P-PAY, name: Payments, tier: 1, depends_on: [DEP-EXO, PRV-ACME]}\n",
+            ),
+            (
+                "policy.yaml",
+                "id: TEAM-OK-001\ntitle: Anything\nseverity: info\nrule: 'true'\n",
+            ),
+        ],
+    );
+    let (_, markdown, _) = bcpcheck_in(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "markdown",
+            "--no-default-packs",
+            "--policy",
+            "policy.yaml",
+            "--as-of",
+            "2026-11-28",
+            ".",
+        ],
+    );
+    let section = markdown
+        .split("## Portfolio")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .unwrap_or_else(|| panic!("no portfolio section:\n{markdown}"));
+    insta::assert_snapshot!("portfolio_markdown", section);
+    let (_, html, _) = bcpcheck_in(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "html",
+            "--no-default-packs",
+            "--policy",
+            "policy.yaml",
+            "--as-of",
+            "2026-11-28",
+            ".",
+        ],
+    );
+    assert!(html.contains("<h2>Portfolio</h2>"), "{html}");
+    assert!(
+        html.contains("<td class=\"failed\">not covered (critical)</td>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Acme &lt;SaaS&gt;"),
+        "values are escaped: {html}"
+    );
+}
