@@ -453,3 +453,36 @@ fn a_looser_objective_renders_with_the_bia_value_and_file() {
         time.replace_all(&stdout, "in [elapsed] ms")
     );
 }
+
+#[test]
+fn values_another_document_gets_wrong_are_its_schema_findings_not_evaluation_errors() {
+    // A plan's `tier: high` and a BIA's `rto: 1 hour` are read by the portfolio checks of other documents (the
+    // register's providers, the EOP's objectives): each is one schema finding, in its own file, and no policy fails.
+    let dir = portfolio();
+    let plan = dir.path().join("bcp/permits-iscp.yaml");
+    let text = std::fs::read_to_string(&plan).unwrap();
+    std::fs::write(
+        &plan,
+        text.replace(
+            "owner: PER-MC, tier: 2, rto: 24h",
+            "owner: PER-MC, tier: high, rto: 24h",
+        ),
+    )
+    .unwrap();
+    let bia = dir.path().join("bcp/bia.yaml");
+    let text = std::fs::read_to_string(&bia).unwrap();
+    std::fs::write(&bia, text.replacen("rto: 1h\n", "rto: 1 hour\n", 1)).unwrap();
+    let (code, stdout, _) = check(dir.path(), &["--format", "concise"]);
+    assert_eq!(code, 1, "{stdout}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    assert!(
+        lines[0].starts_with("bcp/bia.yaml:") && lines[0].contains("BCP-SCHEMA-001"),
+        "{stdout}"
+    );
+    assert!(
+        lines[1].starts_with("bcp/permits-iscp.yaml:") && lines[1].contains("BCP-SCHEMA-001"),
+        "{stdout}"
+    );
+    assert!(lines[2].starts_with("2 errors, 0 warnings"), "{stdout}");
+}
