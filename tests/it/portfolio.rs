@@ -486,3 +486,56 @@ fn values_another_document_gets_wrong_are_its_schema_findings_not_evaluation_err
     );
     assert!(lines[2].starts_with("2 errors, 0 warnings"), "{stdout}");
 }
+
+#[test]
+fn plan_checks_count_the_register_entries_the_plan_uses() {
+    // The EOP's identity provider (DEP-ENTRA) and a shared role are the register's; the Markdown IT plan's owner is
+    // a person of the register, so its contacts data is there.
+    let dir = portfolio();
+    let register = dir.path().join("bcp/register.yaml");
+    let text = std::fs::read_to_string(&register).unwrap();
+    std::fs::write(
+        &register,
+        text.replace(
+            "  - {id: ROLE-VENDOR,",
+            "  - {id: ROLE-GROUP-CM, name: Group Crisis Manager, functions: [activation, incident-command], primary: PER-DW, alternates: [PER-FC]}\n  - {id: ROLE-VENDOR,",
+        ),
+    )
+    .unwrap();
+    let eop = dir.path().join("bcp/eop.yaml");
+    let text = std::fs::read_to_string(&eop).unwrap();
+    let shared_role = text
+        .replace(
+            "  - {id: ROLE-EM, name: EOC Director, functions: [activation, incident-command], primary: PER-FC, alternates: [PER-DW]}\n",
+            "",
+        )
+        .replace("ROLE-EM", "ROLE-GROUP-CM");
+    std::fs::write(&eop, &shared_role).unwrap();
+    let it = dir.path().join("bcp/it-recovery.md");
+    let text = std::fs::read_to_string(&it).unwrap();
+    std::fs::write(&it, text.replace("## Contacts\n", "## People to call\n")).unwrap();
+    let (code, stdout, _) = check(dir.path(), &["--format", "concise"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("0 errors, 0 warnings"), "{stdout}");
+
+    // Without the register's identity provider, the EOP's SaaS dependency DEP-EXO has none.
+    std::fs::write(&eop, shared_role.replace(", DEP-ENTRA]", "]")).unwrap();
+    let (_, found) = findings(dir.path(), &[]);
+    let dep010 = of(&found, "BCP-DEP-010");
+    assert_eq!(dep010.len(), 1, "{found:#?}");
+    assert_eq!(dep010[0]["file"], "bcp/eop.yaml");
+    assert!(
+        dep010[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("dependency DEP-EXO is a SaaS service"),
+        "{found:#?}"
+    );
+    // Without the register, the shared role covers nothing and the IT plan's contacts are nowhere.
+    let (_, found) = findings(
+        dir.path(),
+        &["--no-config", "bcp/eop.yaml", "bcp/it-recovery.md"],
+    );
+    assert_eq!(of(&found, "BCP-ROLE-001").len(), 1, "{found:#?}");
+    assert_eq!(of(&found, "BCP-DOC-006").len(), 1, "{found:#?}");
+}
