@@ -313,7 +313,7 @@ pub struct CheckArgs {
     /// Colour output.
     #[arg(long, value_enum, default_value = "auto", help_heading = "Output")]
     pub color: ColorChoice,
-    /// Check only the given files that the config's `plans` globs match (for pre-commit, which passes every staged file).
+    /// Check only the given files that the config's `plans` or `workspace` globs match (for pre-commit, which passes every staged file).
     #[arg(long, help_heading = "Inputs")]
     pub only_plans: bool,
     /// Report every file found that does not parse, even one that does not look like a plan (no `apiVersion: bcp/v1`).

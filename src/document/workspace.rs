@@ -8,12 +8,7 @@ use super::path::{LogicalPath, Segment};
 use super::tree::{Node, Value};
 use super::Document;
 
-/// The kind of a plan.
-pub const PLAN: &str = "ContinuityPlan";
-/// The kind of a register of shared people, roles, providers, dependencies, evidence and sites.
-pub const REGISTER: &str = "Register";
-/// The kind of a business impact analysis.
-pub const BIA: &str = "BusinessImpactAnalysis";
+pub use super::schema::{BIA_KIND as BIA, PLAN_KIND as PLAN, REGISTER_KIND as REGISTER};
 
 /// The lists whose items have an id that other documents refer to: the index's entity types.
 pub const ENTITY_LISTS: &[&str] = &[

@@ -185,6 +185,17 @@ impl Engine {
         })
     }
 
+    /// [`Engine::check_all`] over documents already converted (`data[i]` is
+    /// `Data::from_node(&documents[i].root)`; a document without is converted here).
+    pub fn check_all_converted(
+        &self,
+        documents: &[Document],
+        data: &[Data],
+        meter: &Meter,
+    ) -> DocumentResult {
+        self.check_all_as_of(documents, data, self.now, meter)
+    }
+
     /// Sums the results of `check` over `documents`.
     fn check_all_with(
         &self,

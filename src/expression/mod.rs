@@ -29,7 +29,8 @@ pub use functions::{parse_date, parse_period};
 #[cfg(test)]
 pub(crate) use scope::eval_constant;
 pub use scope::{
-    Bindings, Data, DataNode, DocumentBindings, DocumentScope, EvalError, FileFacts, MatchScope,
+    Bindings, DataNode, DocumentBindings, DocumentScope, EvalError, FileFacts, MatchScope,
     RunScope, Variables,
 };
+pub use shared::Data;
 pub use workspace::WorkspaceValue;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use cel::common::types::{CelBool, CelList, CelMap, CelMapKey, CelString, CelTimestamp};
+use cel::common::types::{CelBool, CelMap, CelMapKey, CelString, CelTimestamp};
 use cel::common::value::{CowVal, Val};
 use cel::context::VariableResolver;
 use cel::{Context, Env, ExecutionError};
@@ -16,40 +16,13 @@ use chrono::{DateTime, FixedOffset};
 use super::compile::{Compiled, Runtime};
 use super::functions::{file_exists, text_of};
 use super::interchange;
-use super::shared::{self, Owned};
+use super::shared::{self, Data, Owned};
 use super::workspace::WorkspaceValue;
-use crate::document::{Node, Segment};
+use crate::document::Segment;
 
 /// A node of a document's data, borrowed: what `self` is bound to.
 #[derive(Clone, Copy)]
 pub struct DataNode<'d>(&'d (dyn Val + 'static));
-
-/// Plan data converted to CEL once per document; `self` borrows from it, so matches copy nothing.
-#[derive(Debug)]
-pub struct Data(pub(super) Owned);
-
-impl Data {
-    /// Converts a document tree.
-    pub fn from_node(node: &Node) -> Self {
-        Data(shared::from_node(node))
-    }
-
-    /// The value at `path` below this one, borrowed.
-    pub fn at(&self, path: &[Segment]) -> Option<&(dyn Val + 'static)> {
-        let mut value: &(dyn Val + 'static) = &*self.0;
-        for segment in path {
-            value = match segment {
-                Segment::Key(k) => value
-                    .downcast_ref::<CelMap>()?
-                    .inner()
-                    .get(&CelMapKey::from(k.clone()))?
-                    .as_ref(),
-                Segment::Index(i) => value.downcast_ref::<CelList>()?.get(*i)?.as_ref(),
-            };
-        }
-        Some(value)
-    }
-}
 
 /// What the file being checked looks like to policies, as `file`.
 #[derive(Debug, Clone)]
@@ -454,7 +427,10 @@ impl From<ExecutionError> for EvalError {
 /// Evaluates an expression that reads no plan data to a bool: for the unit tests of the libraries.
 #[cfg(test)]
 pub(crate) fn eval_constant(runtime: &Runtime, expr: &Compiled) -> Result<bool, EvalError> {
-    let data = Data::from_node(&Node::record(crate::document::Span::new(0, 0), Vec::new()));
+    let data = Data::from_node(&crate::document::Node::record(
+        crate::document::Span::new(0, 0),
+        Vec::new(),
+    ));
     let run = RunScope::empty();
     let scope = runtime.document_scope(DocumentBindings {
         doc: &data,

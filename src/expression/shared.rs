@@ -17,7 +17,7 @@ use cel::common::types::{
 use cel::common::value::{Builtin, BuiltinRef, StaticVal, Val};
 use cel::ExecutionError;
 
-use crate::document::{Node, Value as NodeValue};
+use crate::document::{Node, Segment, Value as NodeValue};
 
 /// A CEL value owned by us, with no borrowed data.
 pub type Owned = Box<dyn Val + 'static>;
@@ -161,6 +161,33 @@ impl Val for Shared {
 }
 
 impl StaticVal for Shared {}
+
+/// Plan data converted to CEL once per document; `self` borrows from it, so matches copy nothing.
+#[derive(Debug)]
+pub struct Data(pub(super) Owned);
+
+impl Data {
+    /// Converts a document tree.
+    pub fn from_node(node: &Node) -> Self {
+        Data(from_node(node))
+    }
+
+    /// The value at `path` below this one, borrowed.
+    pub fn at(&self, path: &[Segment]) -> Option<&(dyn Val + 'static)> {
+        let mut value: &(dyn Val + 'static) = &*self.0;
+        for segment in path {
+            value = match segment {
+                Segment::Key(k) => value
+                    .downcast_ref::<CelMap>()?
+                    .inner()
+                    .get(&CelMapKey::from(k.clone()))?
+                    .as_ref(),
+                Segment::Index(i) => value.downcast_ref::<CelList>()?.inner().get(*i)?.as_ref(),
+            };
+        }
+        Some(value)
+    }
+}
 
 /// Converts a document tree, once per document.
 pub fn from_node(node: &Node) -> Owned {

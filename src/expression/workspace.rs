@@ -1,8 +1,7 @@
 //! The `workspace` variable: the portfolio's documents by kind and its shared entities by type and
 //! id, as one CEL value built once per run over the documents' converted data (nothing copied).
 
-use super::scope::Data;
-use super::shared::{self, Owned};
+use super::shared::{self, Data, Owned};
 use crate::document::workspace::{self, Entry, Workspace, ENTITY_LISTS};
 use crate::document::LogicalPath;
 

@@ -121,13 +121,23 @@ pub fn prepare(settings: &Settings) -> Result<Prepared, RunError> {
         strict: settings.strict,
         preloaded: Default::default(),
     };
+    let portfolio = match &settings.workspace {
+        Some((globs, _)) => discover::glob_set(globs).map_err(|e| {
+            RunError::Usage(format!("invalid `workspace` pattern in the config: {e}"))
+        })?,
+        None => globset::GlobSet::empty(),
+    };
     if settings.only_plans {
         // Pre-commit names every staged file: none of them is "explicit".
         for candidate in &mut discovery.files {
             candidate.explicit = false;
         }
         if load.has_plan_globs {
-            discovery.files.retain(|c| load.is_configured_plan(&c.path));
+            // A staged register or BIA of the portfolio is checked too.
+            discovery.files.retain(|c| {
+                load.is_configured_plan(&c.path)
+                    || portfolio.is_match(discover::relative(&c.path, &load.config_dir))
+            });
         }
     }
     // `fileExists()` and links resolve against the repository holding each plan, so a plan of
@@ -321,11 +331,12 @@ fn check_file(
 ) -> FileReport {
     let options = &load.options(candidate);
     let mut report = FileReport::empty(candidate, engine.policies().len());
-    let loaded = load
-        .preloaded
-        .take(&candidate.name)
-        .unwrap_or_else(|| document::load(&candidate.path, &candidate.name, options));
-    let loaded = match loaded {
+    // A file of the portfolio was loaded and converted already.
+    let loading = match load.preloaded.take(&candidate.name) {
+        Some(loading) => loading,
+        None => document::load(&candidate.path, &candidate.name, options).map(|l| (l, Vec::new())),
+    };
+    let (loaded, data) = match loading {
         Ok(loaded) => loaded,
         Err(err) if err.is_foreign() && !load.must_parse(candidate) => {
             report.skipped.push(format!(
@@ -341,7 +352,7 @@ fn check_file(
     };
     report.skipped = loaded.skipped;
     report.documents = loaded.documents.len();
-    let checked = engine.check_all(&loaded.documents, job.meter);
+    let checked = engine.check_all_converted(&loaded.documents, &data, job.meter);
     (
         report.findings,
         report.errors,

@@ -471,10 +471,10 @@ impl CaseRun {
 fn run_case(engine: &Engine, case: &Case, manifest: &str, meter: &Meter) -> CaseRun {
     let mut run = CaseRun::new(case, manifest);
     let result = &mut run.result;
-    let loaded = case
-        .preloaded
-        .take(&case.plan_name)
-        .unwrap_or_else(|| document::load(&case.plan, &case.plan_name, &load_options()));
+    let loaded = match case.preloaded.take(&case.plan_name) {
+        Some(loading) => loading.map(|(loaded, _)| loaded),
+        None => document::load(&case.plan, &case.plan_name, &load_options()),
+    };
     let loaded = match loaded {
         Ok(loaded) if !loaded.documents.is_empty() => loaded,
         Ok(_) => {

@@ -13,18 +13,18 @@ use crate::document::workspace::{Summary, Workspace};
 use crate::document::{self, Document, LoadError, LoadOptions, Loaded};
 use crate::expression::{Data, WorkspaceValue};
 
-/// Indexes the documents of `files` (name as shown, its documents; in name order), records the
+/// A file of the portfolio: its name as shown, its documents, and their converted data.
+pub type Member<'a> = (&'a str, &'a mut Vec<Document>, &'a [Data]);
+
+/// Indexes the documents of `files` (in name order), records the
 /// second definitions as problems of the documents that hold them (PORT-ID-001 and -002 report
 /// them), and returns the value of `workspace` and the report's view of the portfolio (processes
 /// of `critical_tier` or above are critical).
-pub fn assemble(
-    files: &mut [(&str, &mut Vec<Document>)],
-    critical_tier: i64,
-) -> (Data, Option<Summary>) {
+pub fn assemble(files: &mut [Member<'_>], critical_tier: i64) -> (Data, Option<Summary>) {
     let members: Vec<(usize, usize)> = files
         .iter()
         .enumerate()
-        .flat_map(|(f, (_, docs))| (0..docs.len()).map(move |d| (f, d)))
+        .flat_map(|(f, (_, docs, _))| (0..docs.len()).map(move |d| (f, d)))
         .collect();
     let workspace = Workspace::build(members.iter().map(|&(f, d)| (files[f].0, &files[f].1[d])));
     for redefinition in &workspace.redefinitions {
@@ -39,11 +39,7 @@ pub fn assemble(
             message: redefinition.message.clone(),
         });
     }
-    let data: Vec<Data> = members
-        .iter()
-        .map(|&(f, d)| Data::from_node(&files[f].1[d].root))
-        .collect();
-    let refs: Vec<&Data> = data.iter().collect();
+    let refs: Vec<&Data> = members.iter().map(|&(f, d)| &files[f].2[d]).collect();
     let value = Data::workspace(WorkspaceValue {
         workspace: Some(&workspace),
         data: &refs,
@@ -66,11 +62,14 @@ pub struct Portfolio {
 /// Files loaded before the run, for the portfolio: each checked file's result is taken by the job
 /// that checks it, so that no file is read twice.
 #[derive(Debug, Default)]
-pub struct Preloaded(HashMap<String, Mutex<Option<Result<Loaded, LoadError>>>>);
+pub struct Preloaded(HashMap<String, Mutex<Option<Loading>>>);
+
+/// What loading a file gave: its documents and their converted data, or why it did not load.
+pub type Loading = Result<(Loaded, Vec<Data>), LoadError>;
 
 impl Preloaded {
     /// The loading result of the file named `name`, once.
-    pub fn take(&self, name: &str) -> Option<Result<Loaded, LoadError>> {
+    pub fn take(&self, name: &str) -> Option<Loading> {
         let cell = self.0.get(name)?;
         cell.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
@@ -91,14 +90,27 @@ pub fn load(
             .entry(candidate.name.as_str())
             .or_insert(candidate);
     }
-    let mut results: Vec<(&str, Result<Loaded, LoadError>)> = candidates
+    let mut results: Vec<(&str, Loading)> = candidates
         .into_par_iter()
-        .map(|(name, c)| (name, document::load(&c.path, name, &options(c))))
+        .map(|(name, c)| {
+            let loaded = document::load(&c.path, name, &options(c)).map(|loaded| {
+                let data = loaded
+                    .documents
+                    .iter()
+                    .map(|d| Data::from_node(&d.root))
+                    .collect();
+                (loaded, data)
+            });
+            (name, loaded)
+        })
         .collect();
     let (value, summary) = {
-        let mut files: Vec<(&str, &mut Vec<Document>)> = results
+        let mut files: Vec<Member<'_>> = results
             .iter_mut()
-            .filter_map(|(name, result)| Some((*name, &mut result.as_mut().ok()?.documents)))
+            .filter_map(|(name, result)| {
+                let (loaded, data) = result.as_mut().ok()?;
+                Some((*name, &mut loaded.documents, data.as_slice()))
+            })
             .collect();
         assemble(&mut files, critical_tier)
     };

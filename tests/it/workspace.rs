@@ -120,40 +120,26 @@ fn the_evidence_report_shows_bia_coverage_and_provider_concentration() {
             ),
         ],
     );
-    let (_, markdown, _) = bcpcheck_in(
-        dir.path(),
-        &[
+    let report = |format: &str| {
+        let args = [
             "check",
             "--format",
-            "markdown",
+            format,
             "--no-default-packs",
             "--policy",
             "policy.yaml",
-            "--as-of",
-            "2026-11-28",
             ".",
-        ],
-    );
+        ];
+        bcpcheck_in(dir.path(), &args).1
+    };
+    let markdown = report("markdown");
     let section = markdown
         .split("## Portfolio")
         .nth(1)
         .and_then(|rest| rest.split("\n## ").next())
         .unwrap_or_else(|| panic!("no portfolio section:\n{markdown}"));
     insta::assert_snapshot!("portfolio_markdown", section);
-    let (_, html, _) = bcpcheck_in(
-        dir.path(),
-        &[
-            "check",
-            "--format",
-            "html",
-            "--no-default-packs",
-            "--policy",
-            "policy.yaml",
-            "--as-of",
-            "2026-11-28",
-            ".",
-        ],
-    );
+    let html = report("html");
     assert!(html.contains("<h2>Portfolio</h2>"), "{html}");
     assert!(
         html.contains("<td class=\"failed\">not covered (critical)</td>"),
@@ -162,5 +148,67 @@ fn the_evidence_report_shows_bia_coverage_and_provider_concentration() {
     assert!(
         html.contains("Acme &lt;SaaS&gt;"),
         "values are escaped: {html}"
+    );
+}
+
+#[test]
+fn pre_commit_checks_a_staged_register_of_the_portfolio_and_skips_other_files() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            (
+                "bcpcheck.yaml",
+                "plans: [\"plans/*.yaml\"]\nworkspace: [\"plans/*.yaml\", \"shared/*.yaml\"]\n",
+            ),
+            ("plans/eop.yaml", EOP),
+            (
+                "shared/register.yaml",
+                "apiVersion: bcp/v1\nkind: Register\nmetadata: {id: REG-1, title: Register}\nproviders:\n  - {id: PRV-MSFT, name: Microsoft}\n",
+            ),
+            ("ci/pipeline.yaml", "steps: [build]\n"),
+            (
+                "policy.yaml",
+                "id: TEAM-REG-001\ntitle: Registers are seen\nseverity: warning\nkinds: [Register]\nrule: 'false'\n",
+            ),
+        ],
+    );
+    let (code, out, err) = bcpcheck_in(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--no-default-packs",
+            "--policy",
+            "policy.yaml",
+            "--only-plans",
+            "shared/register.yaml",
+            "ci/pipeline.yaml",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.starts_with("shared/register.yaml:1:1: warning[TEAM-REG-001]"),
+        "{out}"
+    );
+    assert!(out.contains("in 1 file checked"), "{out}");
+}
+
+#[test]
+fn an_invalid_workspace_pattern_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("bcpcheck.yaml", "workspace: [\"plans/{a\"]\n"),
+            ("plans/eop.yaml", EOP),
+        ],
+    );
+    let (code, _, err) = bcpcheck_in(dir.path(), &["check", "plans"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("invalid `workspace` pattern in the config"),
+        "{err}"
     );
 }
