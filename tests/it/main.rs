@@ -10,6 +10,7 @@ mod due;
 mod hostile;
 mod packs;
 mod policies;
+mod portfolio;
 mod reports;
 mod support;
 mod typed;
