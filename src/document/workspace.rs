@@ -44,6 +44,22 @@ pub struct Entry {
     pub defined_in: Vec<usize>,
     /// Members that name the id in a value other than an item's own `id`.
     pub referenced_by: Vec<usize>,
+    /// For a provider: the plans' processes that depend on it.
+    pub dependents: Vec<Dependent>,
+}
+
+/// A plan's process that depends on a provider: directly (`depends_on: [PRV-MSFT]`) or through a
+/// dependency, the plan's own or the register's, whose `provider` it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dependent {
+    /// The plan (a member).
+    pub member: usize,
+    /// The process id.
+    pub process: String,
+    /// The process's tier, when it is a whole number.
+    pub tier: Option<i64>,
+    /// `critical_or_important: true`.
+    pub critical_or_important: bool,
 }
 
 /// A plan or register item that defines again an entity a register or BIA defines first.
@@ -143,6 +159,7 @@ impl Workspace {
             }
         }
         workspace.index_references(&documents);
+        workspace.index_dependents(&documents);
         workspace
     }
 
@@ -171,12 +188,79 @@ impl Workspace {
     }
 }
 
+impl Workspace {
+    /// Fills every provider's `dependents`, from every plan's processes.
+    fn index_dependents(&mut self, documents: &[(&str, &Document)]) {
+        let Some(at) = ENTITY_LISTS.iter().position(|l| *l == "providers") else {
+            return;
+        };
+        let registered = self.entities("dependencies").cloned().unwrap_or_default();
+        let provider_of = |node: &Node| text(node, "provider");
+        for (member, (_, doc)) in documents.iter().enumerate() {
+            if doc.kind != PLAN {
+                continue;
+            }
+            let own = items(&doc.root, "dependencies");
+            for (_, process_id, process) in items(&doc.root, "processes") {
+                let Some(needs) = process.as_map().and_then(|p| p.get("depends_on")) else {
+                    continue;
+                };
+                let mut providers: Vec<String> = Vec::new();
+                for need in needs
+                    .as_seq()
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(Node::as_str)
+                {
+                    let through = match own.iter().find(|(_, id, _)| *id == need) {
+                        Some((_, _, dependency)) => provider_of(dependency),
+                        None => registered.get(need).and_then(|entry| {
+                            documents[entry.member]
+                                .1
+                                .root
+                                .get(&entry.path)
+                                .and_then(provider_of)
+                        }),
+                    };
+                    let provider = through.unwrap_or_else(|| need.to_string());
+                    if !providers.contains(&provider) {
+                        providers.push(provider);
+                    }
+                }
+                let map = process.as_map();
+                let dependent = Dependent {
+                    member,
+                    process: process_id.to_string(),
+                    tier: map.and_then(|m| m.get("tier")).and_then(Node::as_int),
+                    critical_or_important: map
+                        .and_then(|m| m.get("critical_or_important"))
+                        .is_some_and(|n| n.value == Value::Bool(true)),
+                };
+                for provider in providers {
+                    if let Some(entry) = self.index[at].get_mut(&provider) {
+                        entry.dependents.push(dependent.clone());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The text under `key` of a mapping node.
+fn text(node: &Node, key: &str) -> Option<String> {
+    node.as_map()
+        .and_then(|m| m.get(key))
+        .and_then(Node::as_str)
+        .map(str::to_string)
+}
+
 fn entry_at(member: usize, path: Vec<Segment>) -> Entry {
     Entry {
         member,
         path,
         defined_in: Vec::new(),
         referenced_by: Vec::new(),
+        dependents: Vec::new(),
     }
 }
 
@@ -312,12 +396,6 @@ impl Workspace {
             return None;
         }
         let file = |m: usize| self.members[m].file.clone();
-        let text = |node: &Node, key: &str| {
-            node.as_map()
-                .and_then(|m| m.get(key))
-                .and_then(Node::as_str)
-                .map(str::to_string)
-        };
         let is_critical = |process: &Node| {
             let map = process.as_map();
             let tier = map.and_then(|m| m.get("tier")).and_then(Node::as_int);
@@ -355,10 +433,6 @@ impl Workspace {
                 });
             }
         }
-        let registered_dependency = |id: &str| {
-            let entry = self.entities("dependencies")?.get(id)?;
-            documents[entry.member].root.get(&entry.path)
-        };
         if let Some(providers) = self.entities("providers") {
             for (id, entry) in providers {
                 let Some(node) = documents[entry.member].root.get(&entry.path) else {
@@ -371,41 +445,15 @@ impl Workspace {
                     plans: Vec::new(),
                     critical: Vec::new(),
                 };
-                for (m, doc) in documents.iter().enumerate() {
-                    if doc.kind != PLAN {
-                        continue;
+                for dependent in &entry.dependents {
+                    let plan = file(dependent.member);
+                    if row.plans.last() != Some(&plan) {
+                        row.plans.push(plan.clone());
                     }
-                    let own_dependency = |dep: &str| {
-                        items(&doc.root, "dependencies")
-                            .into_iter()
-                            .find(|(_, d, _)| *d == dep)
-                            .map(|(_, _, node)| node)
-                    };
-                    let depends = |process: &Node| {
-                        let Some(Value::Seq(needs)) = process
-                            .as_map()
-                            .and_then(|p| p.get("depends_on"))
-                            .map(|n| &n.value)
-                        else {
-                            return false;
-                        };
-                        needs.iter().filter_map(Node::as_str).any(|need| {
-                            need == id
-                                || own_dependency(need)
-                                    .or_else(|| registered_dependency(need))
-                                    .is_some_and(|dep| text(dep, "provider").as_deref() == Some(id))
-                        })
-                    };
-                    for (_, process_id, process) in items(&doc.root, "processes") {
-                        if !depends(process) {
-                            continue;
-                        }
-                        if row.plans.last() != Some(&self.members[m].file) {
-                            row.plans.push(file(m));
-                        }
-                        if is_critical(process) {
-                            row.critical.push((file(m), process_id.to_string()));
-                        }
+                    let critical = dependent.critical_or_important
+                        || dependent.tier.is_some_and(|t| t <= critical_tier);
+                    if critical {
+                        row.critical.push((plan, dependent.process.clone()));
                     }
                 }
                 summary.providers.push(row);

@@ -257,6 +257,16 @@ pub fn string(text: &str) -> Owned {
     Box::new(CelString::from(text.to_string()))
 }
 
+/// A whole number.
+pub fn int(value: i64) -> Owned {
+    Box::new(CelInt::from(value))
+}
+
+/// A boolean.
+pub fn boolean(value: bool) -> Owned {
+    Box::new(CelBool::from(value))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,8 +2,11 @@
 //! id, as one CEL value built once per run over the documents' converted data (nothing copied).
 
 use super::shared::{self, Data, Owned};
-use crate::document::workspace::{self, Entry, Workspace, ENTITY_LISTS};
+use crate::document::workspace::{self, Dependent, Entry, Workspace, ENTITY_LISTS};
 use crate::document::LogicalPath;
+
+/// The `tier` of a dependent process without one: below every tier.
+const NO_TIER: i64 = 99;
 
 /// What the `workspace` variable is built from.
 #[derive(Default)]
@@ -20,8 +23,9 @@ impl Data {
     /// - `plans`, `registers`, `bias`: the documents of each kind, each `{file, kind, id, data}`;
     /// - `index.<type>[id]` for `people`, `roles`, `providers`, `dependencies`, `evidence`,
     ///   `alternate_sites` and `processes`: the entity as a register or BIA defines it,
-    ///   `{id, file, kind, path, data, definedIn, referencedBy}` (files of other documents
-    ///   defining the same id, and naming it);
+    ///   `{id, file, kind, path, data, definedIn, referencedBy, dependents}` (files of other
+    ///   documents defining the same id, and naming it; for a provider, the plans' processes that
+    ///   depend on it: `{plan, file, process, tier, critical}`);
     /// - `index.plans[id]`: the plans by `metadata.id`, `{id, file, kind, data}`.
     pub fn workspace(value: WorkspaceValue<'_>) -> Data {
         let Some(ws) = value.workspace else {
@@ -59,6 +63,22 @@ impl Data {
             files.dedup();
             shared::list(files.into_iter().map(shared::string).collect())
         };
+        let dependents = |dependents: &[Dependent]| {
+            let item = |d: &Dependent| {
+                let plan = &ws.members[d.member];
+                shared::map(vec![
+                    (
+                        "plan".into(),
+                        shared::string(plan.id.as_deref().unwrap_or(&plan.file)),
+                    ),
+                    ("file".into(), shared::string(&plan.file)),
+                    ("process".into(), shared::string(&d.process)),
+                    ("tier".into(), shared::int(d.tier.unwrap_or(NO_TIER))),
+                    ("critical".into(), shared::boolean(d.critical_or_important)),
+                ])
+            };
+            shared::list(dependents.iter().map(item).collect())
+        };
         let entry = |id: &str, entry: &Entry| {
             let member = &ws.members[entry.member];
             let data = value
@@ -78,6 +98,7 @@ impl Data {
                 ("data".into(), data),
                 ("definedIn".into(), files(&entry.defined_in)),
                 ("referencedBy".into(), files(&entry.referenced_by)),
+                ("dependents".into(), dependents(&entry.dependents)),
             ])
         };
         let mut index: Vec<(String, Owned)> = ENTITY_LISTS
