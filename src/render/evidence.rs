@@ -7,7 +7,7 @@ use super::status::{self, Status};
 use super::{flatten, human, FlatDiagnostic};
 use crate::finding::Finding;
 use crate::policy::Policy;
-use crate::report::Report;
+use crate::report::{Report, Upcoming};
 use crate::waiver::Exceptions;
 
 /// Everything the evidence report shows, in display order.
@@ -38,6 +38,8 @@ pub struct Evidence<'a> {
     pub notices: Vec<FlatDiagnostic>,
     /// Files that are not plans, and why.
     pub skipped: Vec<(&'a str, &'a str)>,
+    /// What lapses within the due window, when the run computed it.
+    pub upcoming: Option<&'a Upcoming>,
 }
 
 /// One plan file.
@@ -151,6 +153,7 @@ pub fn gather(report: &Report) -> Evidence<'_> {
             .filter(|f| f.documents == 0 && f.load_error.is_none())
             .flat_map(|f| f.skipped.iter().map(move |r| (f.name.as_str(), r.as_str())))
             .collect(),
+        upcoming: report.upcoming.as_ref(),
     }
 }
 

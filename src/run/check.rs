@@ -241,6 +241,7 @@ impl Prepared {
             baseline_errors: Vec::new(),
             time_spent: self.engine.time_spent(),
             hidden: [0; 3],
+            upcoming: None,
         };
         if let Some(path) = &settings.baseline {
             let shown = discover::display(path, cwd);

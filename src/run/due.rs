@@ -22,7 +22,8 @@ use crate::engine::Engine;
 use crate::expression::{parse_date, Data};
 use crate::finding::{Finding, Severity};
 use crate::policy::Policy;
-use crate::report::Report;
+pub use crate::report::{Kind, Obligation};
+use crate::report::{Report, Upcoming};
 use crate::waiver::{self, PlanFindings};
 
 /// The window of a `due` run.
@@ -32,55 +33,6 @@ pub struct Window {
     pub within: u32,
     /// Days between two probes of the policies that read `now` (at least 1).
     pub step: u32,
-}
-
-/// What an obligation is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Kind {
-    /// A finding already present at the start of the window.
-    Overdue,
-    /// A finding that appears within the window, on `date`.
-    Upcoming,
-    /// An exception that stops waiving within the window: `date` is its last valid day.
-    ExceptionExpires,
-}
-
-impl Kind {
-    /// The name used in json and the timeline.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Overdue => "overdue",
-            Kind::Upcoming => "upcoming",
-            Kind::ExceptionExpires => "exception-expires",
-        }
-    }
-}
-
-/// One thing to do: a finding that holds or will hold, or an exception that expires.
-#[derive(Debug, Clone)]
-pub struct Obligation {
-    /// What it is.
-    pub kind: Kind,
-    /// The first day the finding holds (the start, for overdue ones), or the exception's last day.
-    pub date: NaiveDate,
-    /// For a finding that disappears again within the window, the last day it holds.
-    pub until: Option<NaiveDate>,
-    /// The plan file as shown.
-    pub file: String,
-    /// The policy id.
-    pub policy: String,
-    /// The policy's title.
-    pub title: String,
-    /// Its severity.
-    pub severity: Severity,
-    /// What is found (the finding's message, or the exception's justification).
-    pub message: String,
-    /// The logical path it is about (empty for the document root).
-    pub target: String,
-    /// The finding's fingerprint (for an exception: of its policy, files and path).
-    pub fingerprint: String,
-    /// What to do: the policy's help.
-    pub help: Option<String>,
 }
 
 /// The result of a `due` run.
@@ -112,6 +64,32 @@ pub fn reads_now(policy: &Policy) -> bool {
 
 /// Runs `due` over the window starting at `settings.as_of`.
 pub fn run(settings: &Settings, window: Window) -> Result<Due, RunError> {
+    run_with(settings, window, None)
+}
+
+/// A check whose report also carries what lapses within `window` (`report.upcoming`): the run
+/// behind the evidence report's "Upcoming" section.
+pub fn check_with_upcoming(
+    settings: &Settings,
+    window: Window,
+    done: Option<check::FileDone>,
+) -> Result<Report, RunError> {
+    let due = run_with(settings, window, done)?;
+    let mut report = due.report;
+    report.upcoming = Some(Upcoming {
+        start: due.start,
+        end: due.end,
+        obligations: due.obligations,
+    });
+    Ok(report)
+}
+
+/// [`run`], calling `done` after each file is checked (for a progress bar).
+pub fn run_with(
+    settings: &Settings,
+    window: Window,
+    done: Option<check::FileDone>,
+) -> Result<Due, RunError> {
     let start = settings.as_of;
     let step = window.step.max(1);
     let end = start
@@ -201,7 +179,7 @@ pub fn run(settings: &Settings, window: Window) -> Result<Due, RunError> {
             },
         ) as check::Visit
     });
-    let report = check::prepare(settings)?.run_visiting(None, visit);
+    let report = check::prepare(settings)?.run_visiting(done, visit);
 
     let mut obligations: Vec<Obligation> = report
         .findings()
@@ -217,7 +195,7 @@ pub fn run(settings: &Settings, window: Window) -> Result<Due, RunError> {
         .enumerate()
         .map(|(i, f)| (f.name.as_str(), i))
         .collect();
-    let mut found: Vec<(usize, Vec<Upcoming>)> = found
+    let mut found: Vec<(usize, Vec<Appearing>)> = found
         .into_iter()
         .filter_map(|(name, upcoming, count)| {
             bisections += count;
@@ -302,11 +280,11 @@ pub fn run(settings: &Settings, window: Window) -> Result<Due, RunError> {
 }
 
 /// What probing one file gave: its name, its upcoming findings, the evaluations besides probes.
-type Probed = (String, Vec<Upcoming>, usize);
+type Probed = (String, Vec<Appearing>, usize);
 
 /// A finding that appears within the window: as of its first day, and the last day it holds if
 /// it disappears again.
-struct Upcoming {
+struct Appearing {
     finding: Finding,
     date: NaiveDate,
     until: Option<NaiveDate>,
@@ -317,7 +295,7 @@ fn waive(
     settings: &Settings,
     report: &Report,
     policies: &[Policy],
-    found: &mut [(usize, Vec<Upcoming>)],
+    found: &mut [(usize, Vec<Appearing>)],
 ) {
     if !settings.apply_exceptions || found.is_empty() {
         return;
@@ -461,7 +439,7 @@ impl<'p> PlanProbe<'p> {
 
     /// The new findings of the plan within the window, each dated, and the evaluations made
     /// besides the probes.
-    fn run(mut self) -> (Vec<Upcoming>, usize) {
+    fn run(mut self) -> (Vec<Appearing>, usize) {
         let days = self.probe.days.clone();
         // Per new fingerprint, its policy and the probes where it holds.
         let mut seen: HashMap<String, (usize, Vec<usize>)> = HashMap::new();
@@ -515,7 +493,7 @@ impl<'p> PlanProbe<'p> {
                 .cloned();
             if let Some(finding) = finding {
                 let until = until.get(&print).copied();
-                out.push(Upcoming {
+                out.push(Appearing {
                     finding,
                     date,
                     until,
