@@ -3,6 +3,7 @@
 
 pub mod alloc;
 pub mod budget;
+mod days;
 mod error;
 mod locate;
 pub mod pool;

@@ -441,17 +441,28 @@ impl<'p> PlanProbe<'p> {
     /// besides the probes.
     fn run(mut self) -> (Vec<Appearing>, usize) {
         let days = self.probe.days.clone();
-        // Per new fingerprint, its policy and the probes where it holds.
+        // Per new fingerprint, its policy and the probes where it holds. Every probe day is
+        // evaluated in one pass, verdicts only: what does not read `now` is evaluated once.
+        let nows: Vec<DateTime<FixedOffset>> = days.iter().map(|d| midnight(*d)).collect();
+        let by_day = self.probe.engine.fingerprints_by_day(
+            self.documents,
+            &self.data,
+            &nows,
+            &Meter::default(),
+        );
         let mut seen: HashMap<String, (usize, Vec<usize>)> = HashMap::new();
-        for (k, day) in days.iter().enumerate() {
-            for (print, finding) in self.at(None, *day) {
-                seen.entry(print.clone())
-                    .or_insert_with(|| (finding.policy.index, Vec::new()))
-                    .1
-                    .push(k);
+        for (k, found) in by_day.into_iter().enumerate() {
+            for (policy, print) in found {
+                let timed = self.probe.timed.get(policy).copied().unwrap_or(false);
+                if !timed || self.before.contains(print.as_str()) {
+                    continue;
+                }
+                let at = &mut seen.entry(print).or_insert_with(|| (policy, Vec::new())).1;
+                if at.last() != Some(&k) {
+                    at.push(k);
+                }
             }
         }
-        let probes = self.memo.len();
         // Each (policy, plan) pair is bisected on that policy alone; the pairs of one policy that
         // appear between the same two probes are bisected together.
         let mut appear: HashMap<(usize, usize), Vec<String>> = HashMap::new();
@@ -482,15 +493,12 @@ impl<'p> PlanProbe<'p> {
         for ((k, policy), prints) in vanish {
             self.flip_days(policy, (days[k], days[k + 1]), prints, false, &mut until);
         }
-        let bisections = self.memo.len() - probes;
         let mut out = Vec::new();
         for (print, date) in first {
-            // As of its first day: the message may name a number of days.
+            // As of its first day (the message may name a number of days): evaluated by the
+            // bisection, or now when that day is a probe's.
             let policy = seen.get(&print).map(|s| s.0);
-            let finding = [(policy, date), (None, date)]
-                .iter()
-                .find_map(|key| self.memo.get(key).and_then(|m| m.get(&print)))
-                .cloned();
+            let finding = self.at(policy, date).get(&print).cloned();
             if let Some(finding) = finding {
                 let until = until.get(&print).copied();
                 out.push(Appearing {
@@ -500,7 +508,7 @@ impl<'p> PlanProbe<'p> {
                 });
             }
         }
-        (out, bisections)
+        (out, self.memo.len())
     }
 
     /// Sets in `out`, for each of `prints`, the day its presence flips between `lo` and `hi`:
@@ -566,6 +574,94 @@ mod tests {
             Some(day("2027-01-02"))
         );
         assert_eq!(middle(day("2027-01-01"), day("2027-01-02")), None);
+    }
+
+    /// Compiles the policies of one YAML stream.
+    fn policies(text: &str) -> Vec<Policy> {
+        let source = crate::policy::PolicySource {
+            name: "team.yaml".into(),
+            path: "team.yaml".into(),
+            text: text.into(),
+            pack: None,
+        };
+        let runtime = crate::expression::Runtime::new();
+        let set = crate::policy::load(&[source], &crate::policy::params(None), &runtime);
+        assert!(set.errors.is_empty(), "{:?}", set.errors);
+        Arc::try_unwrap(set.policies).unwrap()
+    }
+
+    #[test]
+    fn only_policies_whose_verdict_reads_now_are_searched() {
+        let set = policies(
+            "id: T-RULE\ntitle: t\nseverity: info\nrule: date(self.d) >= now\n---\n\
+             id: T-WHEN\ntitle: t\nseverity: info\nwhen: date(self.d) <= now\nrule: has(self.x)\n---\n\
+             id: T-VAR\ntitle: t\nseverity: info\nvariables:\n  - {name: late, expression: 'now > date(self.d)'}\n\
+             rule: '!variables.late'\n---\n\
+             id: T-MESSAGE\ntitle: t\nseverity: info\nrule: has(self.x)\n\
+             messageExpression: \"'as of ' + string(now)\"\n---\n\
+             id: T-DATES\ntitle: t\nseverity: info\nrule: date(self.a) <= date(self.b) + period('30d')\n",
+        );
+        let timed: Vec<(&str, bool)> = set.iter().map(|p| (p.id.as_str(), reads_now(p))).collect();
+        assert_eq!(
+            timed,
+            [
+                ("T-DATES", false),
+                ("T-MESSAGE", false),
+                ("T-RULE", true),
+                ("T-VAR", true),
+                ("T-WHEN", true),
+            ]
+        );
+    }
+
+    #[test]
+    fn every_probe_day_at_once_finds_what_each_day_alone_finds() {
+        let packs: Vec<String> = crate::policy::packs::names()
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        let runtime = crate::expression::Runtime::new();
+        let params = crate::policy::params(None);
+        let sources = crate::policy::sources::builtin(&packs);
+        let set = crate::policy::load(&sources, &params, &runtime);
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let engine = Engine::new(
+            &runtime,
+            set.policies.clone(),
+            &params,
+            midnight(day("2026-01-01")),
+            root.to_path_buf(),
+        );
+        let loaded = crate::document::load(
+            &root.join("fixtures/plans/payments-plan.yaml"),
+            "payments-plan.yaml",
+            &crate::document::LoadOptions::default(),
+        )
+        .unwrap();
+        let documents = loaded.documents;
+        let data: Vec<Data> = documents.iter().map(|d| Data::from_node(&d.root)).collect();
+        // Every 30 days over four years: reviews, exercises, tests and evidence lapse in turn.
+        let days: Vec<_> = (0..50)
+            .map(|k| midnight(day("2025-06-01") + Days::new(30 * k)))
+            .collect();
+        let meter = Meter::default();
+        let at_once = engine.fingerprints_by_day(&documents, &data, &days, &meter);
+        let timed = |policy: &usize| reads_now(&set.policies[*policy]);
+        let mut distinct = HashSet::new();
+        for (now, found) in days.iter().zip(at_once) {
+            let alone: std::collections::BTreeSet<(usize, String)> = engine
+                .check_all_as_of(&documents, &data, *now, &meter)
+                .findings
+                .into_iter()
+                .map(|f| (f.policy.index, f.fingerprint))
+                .filter(|(p, _)| timed(p))
+                .collect();
+            let found: std::collections::BTreeSet<(usize, String)> =
+                found.into_iter().filter(|(p, _)| timed(p)).collect();
+            assert_eq!(found, alone, "as of {now}");
+            distinct.insert(format!("{found:?}"));
+        }
+        assert!(distinct.len() >= 4, "the days differ: {}", distinct.len());
     }
 
     #[test]

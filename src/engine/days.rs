@@ -1,0 +1,261 @@
+//! One document's findings over many days at once, as fingerprints only (for `due`'s probes):
+//! what does not read `now` (the `select` matches, a `when` that reads no variable, the
+//! variables shared by the matches) is evaluated once for all the days, and no message is built.
+
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset};
+
+use super::budget::{ExprRole, Meter};
+use super::site::{Reason, Site, Verdict};
+use super::{locate, select, Engine, Selected};
+use crate::document::schema::ProblemKind;
+use crate::document::{Document, Segment};
+use crate::expression::{Compiled, Data, DocumentBindings, DocumentScope, FileFacts, Variables};
+use crate::finding::PolicyRef;
+use crate::policy::Policy;
+
+/// True when `expr` reads `now`.
+fn reads_now(expr: &Compiled) -> bool {
+    expr.free.iter().any(|(name, _)| name == "now")
+}
+
+impl Engine {
+    /// Per day of `days`, the findings the enabled policies report on `documents` as of that
+    /// day, as `(policy index, fingerprint)`: the same findings as [`Engine::check_all_as_of`]
+    /// on each day (`data[i]` is `documents[i]` converted), without their messages.
+    pub fn fingerprints_by_day(
+        &self,
+        documents: &[Document],
+        data: &[Data],
+        days: &[DateTime<FixedOffset>],
+        meter: &Meter,
+    ) -> Vec<Vec<(usize, String)>> {
+        let mut out = vec![Vec::new(); days.len()];
+        for (index, (doc, data)) in documents.iter().zip(data).enumerate() {
+            self.fingerprints_of_document(doc, data, index, days, meter, &mut out);
+        }
+        out
+    }
+
+    fn fingerprints_of_document(
+        &self,
+        doc: &Document,
+        data: &Data,
+        index: usize,
+        days: &[DateTime<FixedOffset>],
+        meter: &Meter,
+        out: &mut [Vec<(usize, String)>],
+    ) {
+        let root_dir = self.roots.root_of(&doc.source.path);
+        let path = Path::new(&doc.source.name);
+        let scopes: Vec<DocumentScope<'_>> = days
+            .iter()
+            .map(|now| {
+                self.runtime.document_scope(DocumentBindings {
+                    doc: data,
+                    file: FileFacts {
+                        path: doc.source.name.clone(),
+                        name: path
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default(),
+                        ext: path
+                            .extension()
+                            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+                            .unwrap_or_default(),
+                        kind: doc.kind.clone(),
+                    },
+                    now: *now,
+                    params: &self.params,
+                    plan_dir: doc
+                        .source
+                        .path
+                        .parent()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_default(),
+                    root_dir: root_dir.clone(),
+                })
+            })
+            .collect();
+        let Some(first) = scopes.first() else {
+            return;
+        };
+        let packs: Vec<Vec<(String, bool)>> =
+            scopes.iter().map(|s| self.packs_applied(s)).collect();
+        let file: Arc<str> = Arc::from(doc.source.name.as_str());
+        let unreadable: Vec<&[Segment]> = doc
+            .problems
+            .iter()
+            .filter(|p| p.kind == ProblemKind::Invalid)
+            .map(|p| p.path.as_slice())
+            .collect();
+        let mut selections: HashMap<Option<&str>, Vec<Selected<'_>>> = HashMap::new();
+        for (i, policy) in self.policies.iter().enumerate() {
+            if !policy.applies_to_kind(&doc.kind)
+                || self.schema_checks.kind_of(i).is_some()
+                || self.is_disabled(i)
+            {
+                continue;
+            }
+            let applies: Vec<bool> = packs
+                .iter()
+                .map(|applied| {
+                    policy.pack.as_ref().is_none_or(|pack| {
+                        let found = applied.iter().find(|(p, _)| p == pack);
+                        found.is_none_or(|(_, applies)| *applies)
+                    })
+                })
+                .collect();
+            if !applies.contains(&true) {
+                continue;
+            }
+            let matches = selections
+                .entry(policy.select_text.as_deref())
+                .or_insert_with(|| select(policy, doc, first));
+            let at = Days {
+                policy: i,
+                file: &file,
+                unreadable: &unreadable,
+                root_dir: &root_dir,
+                document: index,
+                meter,
+            };
+            self.policy_by_day(policy, doc, &scopes, &applies, matches, at, out);
+        }
+    }
+
+    /// The findings of one policy on one document, per day where its pack applies.
+    #[allow(clippy::too_many_arguments)]
+    fn policy_by_day(
+        &self,
+        policy: &Policy,
+        doc: &Document,
+        scopes: &[DocumentScope<'_>],
+        applies: &[bool],
+        matches: &[Selected<'_>],
+        at: Days<'_>,
+        out: &mut [Vec<(usize, String)>],
+    ) {
+        let when_first = policy
+            .when
+            .as_ref()
+            .is_some_and(|when| when.compiled.variables.is_empty());
+        // A `when` that reads neither variables nor `now` holds or not on every day alike.
+        let when_once = when_first
+            && policy
+                .when
+                .as_ref()
+                .is_some_and(|when| !reads_now(&when.compiled));
+        let shared_vars: Vec<(&str, &Compiled)> = policy
+            .variables
+            .iter()
+            .filter(|v| !v.per_match)
+            .map(|v| (v.name.as_str(), &*v.expr.compiled))
+            .collect();
+        // Shared variables read only shared variables: when none reads `now`, one value serves
+        // every day.
+        let shared_once = !shared_vars.iter().any(|(_, c)| reads_now(c));
+        let no_variables = Variables::default();
+        let mut shared: Vec<Option<Variables>> = (0..scopes.len()).map(|_| None).collect();
+        for (matched, (match_path, this)) in matches.iter().enumerate() {
+            // The fingerprint of each reason this match fails for, computed once.
+            let mut prints: HashMap<(u8, String), String> = HashMap::new();
+            if when_once {
+                at.meter.begin(at.policy, at.document, matched);
+                let scope = scopes[0].enter(*this, &no_variables);
+                let ruled_out = catch_unwind(AssertUnwindSafe(|| {
+                    self.precondition(policy, &scope, at.meter).is_some()
+                }))
+                .unwrap_or(true);
+                at.meter.end();
+                if ruled_out {
+                    continue;
+                }
+            }
+            for (day, scope) in scopes.iter().enumerate() {
+                if !applies[day] {
+                    continue;
+                }
+                at.meter.begin(at.policy, at.document, matched);
+                let evaluated = catch_unwind(AssertUnwindSafe(|| {
+                    if when_first && !when_once {
+                        let scope = scope.enter(*this, &no_variables);
+                        if let Some(verdict) = self.precondition(policy, &scope, at.meter) {
+                            return verdict;
+                        }
+                    }
+                    let from = if shared_once { 0 } else { day };
+                    let values = shared[from].get_or_insert_with(|| {
+                        at.meter.role(ExprRole::Variables);
+                        scopes[from].shared_variables(shared_vars.iter().copied())
+                    });
+                    let mut scope = scope.enter(*this, values);
+                    self.evaluate(policy, &mut scope, at.meter, !when_first)
+                }));
+                at.meter.end();
+                // A panic is an evaluation error, never a finding.
+                let Ok(verdict) = evaluated else {
+                    continue;
+                };
+                // As `check_policy`: a value the schema found unreadable is not a finding here.
+                let reason = match verdict {
+                    Verdict::Fail(Reason::BadValue { .. }) => continue,
+                    Verdict::Fail(reason) => {
+                        if !at.unreadable.is_empty() {
+                            let touch = match reason {
+                                Reason::RuleFalse => locate::Touch::Reads,
+                                _ => locate::Touch::ReadsOrHolds,
+                            };
+                            if locate::reads_unreadable(
+                                policy,
+                                doc,
+                                match_path,
+                                at.unreadable,
+                                touch,
+                            ) {
+                                continue;
+                            }
+                        }
+                        reason
+                    }
+                    _ => continue,
+                };
+                let key = match &reason {
+                    Reason::RuleFalse => (0, String::new()),
+                    Reason::Missing(field) => (1, field.clone()),
+                    Reason::BadValue { .. } => continue,
+                };
+                let print = prints.entry(key).or_insert_with(|| {
+                    let site = Site {
+                        policy,
+                        policy_ref: PolicyRef {
+                            index: at.policy,
+                            id: self.ids[at.policy].clone(),
+                        },
+                        file: at.file,
+                        doc,
+                        match_path,
+                        root_dir: at.root_dir,
+                    };
+                    site.finding(reason, String::new()).fingerprint
+                });
+                out[day].push((at.policy, print.clone()));
+            }
+        }
+    }
+}
+
+/// Which policy on which document, and where to publish the evaluation.
+#[derive(Clone, Copy)]
+struct Days<'m> {
+    policy: usize,
+    file: &'m Arc<str>,
+    unreadable: &'m [&'m [Segment]],
+    root_dir: &'m Path,
+    document: usize,
+    meter: &'m Meter,
+}
