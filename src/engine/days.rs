@@ -144,12 +144,12 @@ impl Engine {
             .when
             .as_ref()
             .is_some_and(|when| when.compiled.variables.is_empty());
-        // A `when` that reads neither variables nor `now` holds or not on every day alike.
-        let when_once = when_first
-            && policy
-                .when
-                .as_ref()
-                .is_some_and(|when| !reads_now(&when.compiled));
+        // A `when` that reads `now` neither itself nor through a variable holds or not on every
+        // day alike: tested once per match (after binding the match's variables if it reads any).
+        let when_once = policy.when.as_ref().is_some_and(|when| {
+            !reads_now(&when.compiled)
+                && !policy.variables.iter().any(|v| reads_now(&v.expr.compiled))
+        });
         let shared_vars: Vec<(&str, &Compiled)> = policy
             .variables
             .iter()
@@ -166,8 +166,23 @@ impl Engine {
             let mut prints: HashMap<(u8, String), String> = HashMap::new();
             if when_once {
                 at.meter.begin(at.policy, at.document, matched);
-                let scope = scopes[0].enter(*this, &no_variables);
                 let ruled_out = catch_unwind(AssertUnwindSafe(|| {
+                    if when_first {
+                        let scope = scopes[0].enter(*this, &no_variables);
+                        return self.precondition(policy, &scope, at.meter).is_some();
+                    }
+                    // As `evaluate` does before `when`: the shared variables, then the match's.
+                    let values = shared[0].get_or_insert_with(|| {
+                        at.meter.role(ExprRole::Variables);
+                        scopes[0].shared_variables(shared_vars.iter().copied())
+                    });
+                    let mut scope = scopes[0].enter(*this, values);
+                    for (i, v) in policy.variables.iter().enumerate() {
+                        if v.per_match {
+                            at.meter.role(ExprRole::Variable(i));
+                            scope.bind_variable(&v.name, &v.expr.compiled);
+                        }
+                    }
                     self.precondition(policy, &scope, at.meter).is_some()
                 }))
                 .unwrap_or(true);
@@ -194,7 +209,8 @@ impl Engine {
                         scopes[from].shared_variables(shared_vars.iter().copied())
                     });
                     let mut scope = scope.enter(*this, values);
-                    self.evaluate(policy, &mut scope, at.meter, !when_first)
+                    // A `when` tested once above held: only a `when` tested per day is tested.
+                    self.evaluate(policy, &mut scope, at.meter, !when_first && !when_once)
                 }));
                 at.meter.end();
                 // A panic is an evaluation error, never a finding.

@@ -397,6 +397,8 @@ struct PlanProbe<'p> {
     data: Vec<Data>,
     /// Per policy (`None`: every timed policy) and day evaluated, the new findings, by fingerprint.
     memo: HashMap<(Option<usize>, NaiveDate), HashMap<String, Finding>>,
+    /// Per policy and day the bisections evaluated, the new fingerprints (no message built).
+    present: HashMap<(usize, NaiveDate), HashSet<String>>,
 }
 
 impl<'p> PlanProbe<'p> {
@@ -407,6 +409,7 @@ impl<'p> PlanProbe<'p> {
             before,
             data: documents.iter().map(|d| Data::from_node(&d.root)).collect(),
             memo: HashMap::new(),
+            present: HashMap::new(),
         }
     }
 
@@ -433,6 +436,27 @@ impl<'p> PlanProbe<'p> {
                 .filter(|f| only.is_none_or(|i| f.policy.index == i))
                 .filter(|f| !before.contains(f.fingerprint.as_str()))
                 .map(|f| (f.fingerprint.clone(), f))
+                .collect()
+        })
+    }
+
+    /// The new fingerprints on `day` of policy `policy` alone: its verdicts only, for the
+    /// bisections (the findings themselves are built by [`PlanProbe::at`] on the days found).
+    fn present(&mut self, policy: usize, day: NaiveDate) -> &HashSet<String> {
+        let (probe, documents, before) = (self.probe, self.documents, self.before);
+        let data = &self.data;
+        self.present.entry((policy, day)).or_insert_with(|| {
+            let engine = probe.engine(Some(policy));
+            let solo = engine.policies().len() == 1 && probe.policies.len() > 1;
+            let days = [midnight(day)];
+            let found = engine.fingerprints_by_day(documents, data, &days, &Meter::default());
+            found
+                .into_iter()
+                .flatten()
+                // A policy evaluated alone is number 0 of its engine.
+                .map(|(index, print)| (if solo { policy } else { index }, print))
+                .filter(|(index, print)| *index == policy && !before.contains(print.as_str()))
+                .map(|(_, print)| print)
                 .collect()
         })
     }
@@ -508,7 +532,7 @@ impl<'p> PlanProbe<'p> {
                 });
             }
         }
-        (out, self.memo.len())
+        (out, self.present.len() + self.memo.len())
     }
 
     /// Sets in `out`, for each of `prints`, the day its presence flips between `lo` and `hi`:
@@ -530,9 +554,9 @@ impl<'p> PlanProbe<'p> {
             out.extend(prints.into_iter().map(|p| (p, day)));
             return;
         };
-        let present = self.at(Some(policy), mid);
+        let present = self.present(policy, mid);
         let (on_mid, off_mid): (Vec<String>, Vec<String>) =
-            prints.into_iter().partition(|p| present.contains_key(p));
+            prints.into_iter().partition(|p| present.contains(p));
         // Appearing, present at `mid`: it appeared by `mid`; disappearing, present: it goes after.
         let (with_mid, without_mid) = if appearing {
             ((lo, mid), (mid, hi))
