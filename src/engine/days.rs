@@ -144,12 +144,16 @@ impl Engine {
             .when
             .as_ref()
             .is_some_and(|when| when.compiled.variables.is_empty());
+        // No variable reads `now`: the match's variables have one value for every day, bound once;
+        // each day then evaluates only the `when` if it reads `now`, and the rule.
+        let vars_once = !policy.variables.iter().any(|v| reads_now(&v.expr.compiled));
         // A `when` that reads `now` neither itself nor through a variable holds or not on every
-        // day alike: tested once per match (after binding the match's variables if it reads any).
-        let when_once = policy.when.as_ref().is_some_and(|when| {
-            !reads_now(&when.compiled)
-                && !policy.variables.iter().any(|v| reads_now(&v.expr.compiled))
-        });
+        // day alike: tested once per match.
+        let when_once = vars_once
+            && policy
+                .when
+                .as_ref()
+                .is_some_and(|when| !reads_now(&when.compiled));
         let shared_vars: Vec<(&str, &Compiled)> = policy
             .variables
             .iter()
@@ -164,14 +168,19 @@ impl Engine {
         for (matched, (match_path, this)) in matches.iter().enumerate() {
             // The fingerprint of each reason this match fails for, computed once.
             let mut prints: HashMap<(u8, String), String> = HashMap::new();
-            if when_once {
+            // With `vars_once`, the match's variables (shared and its own), unless a `when`
+            // tested once ruled the match out (or evaluating them panicked: never a finding).
+            let mut bound: Option<Variables> = None;
+            if vars_once {
                 at.meter.begin(at.policy, at.document, matched);
-                let ruled_out = catch_unwind(AssertUnwindSafe(|| {
-                    if when_first {
+                let prepared = catch_unwind(AssertUnwindSafe(|| {
+                    if when_once && when_first {
                         let scope = scopes[0].enter(*this, &no_variables);
-                        return self.precondition(policy, &scope, at.meter).is_some();
+                        if self.precondition(policy, &scope, at.meter).is_some() {
+                            return None;
+                        }
                     }
-                    // As `evaluate` does before `when`: the shared variables, then the match's.
+                    // As `evaluate` does: the shared variables, then the match's own.
                     let values = shared[0].get_or_insert_with(|| {
                         at.meter.role(ExprRole::Variables);
                         scopes[0].shared_variables(shared_vars.iter().copied())
@@ -183,12 +192,19 @@ impl Engine {
                             scope.bind_variable(&v.name, &v.expr.compiled);
                         }
                     }
-                    self.precondition(policy, &scope, at.meter).is_some()
+                    if when_once
+                        && !when_first
+                        && self.precondition(policy, &scope, at.meter).is_some()
+                    {
+                        return None;
+                    }
+                    Some(scope.variables())
                 }))
-                .unwrap_or(true);
+                .unwrap_or(None);
                 at.meter.end();
-                if ruled_out {
-                    continue;
+                match prepared {
+                    Some(variables) => bound = Some(variables),
+                    None => continue,
                 }
             }
             for (day, scope) in scopes.iter().enumerate() {
@@ -197,7 +213,21 @@ impl Engine {
                 }
                 at.meter.begin(at.policy, at.document, matched);
                 let evaluated = catch_unwind(AssertUnwindSafe(|| {
-                    if when_first && !when_once {
+                    if let Some(variables) = &bound {
+                        let scope = scope.enter(*this, variables);
+                        if !when_once {
+                            if let Some(verdict) = self.precondition(policy, &scope, at.meter) {
+                                return verdict;
+                            }
+                        }
+                        at.meter.role(ExprRole::Rule);
+                        return match scope.eval_bool(&policy.rule.compiled) {
+                            Ok(true) => Verdict::Pass,
+                            Ok(false) => Verdict::Fail(Reason::RuleFalse),
+                            Err(err) => Verdict::from_rule_error(&policy.rule, err),
+                        };
+                    }
+                    if when_first {
                         let scope = scope.enter(*this, &no_variables);
                         if let Some(verdict) = self.precondition(policy, &scope, at.meter) {
                             return verdict;
@@ -209,8 +239,7 @@ impl Engine {
                         scopes[from].shared_variables(shared_vars.iter().copied())
                     });
                     let mut scope = scope.enter(*this, values);
-                    // A `when` tested once above held: only a `when` tested per day is tested.
-                    self.evaluate(policy, &mut scope, at.meter, !when_first && !when_once)
+                    self.evaluate(policy, &mut scope, at.meter, !when_first)
                 }));
                 at.meter.end();
                 // A panic is an evaluation error, never a finding.
