@@ -173,9 +173,7 @@ fn check(args: &CheckArgs, settings: &Settings) -> Result<Report, RunError> {
         .map(|bar| std::sync::Arc::new(move || bar.tick()) as run::check::FileDone);
     let report = match window {
         Some(window) => {
-            // The due run prepares its own check (same settings): this one only counted files.
-            drop(prepared);
-            let mut report = run::due::check_with_upcoming(settings, window, tick)?;
+            let mut report = run::due::check_with_upcoming(settings, window, prepared, tick)?;
             if let (Some(min), Some(upcoming)) = (args.min_severity, &mut report.upcoming) {
                 let min = min.severity();
                 upcoming.obligations.retain(|o| o.severity >= min);

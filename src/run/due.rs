@@ -67,14 +67,15 @@ pub fn run(settings: &Settings, window: Window) -> Result<Due, RunError> {
     run_with(settings, window, None)
 }
 
-/// A check whose report also carries what lapses within `window` (`report.upcoming`): the run
-/// behind the evidence report's "Upcoming" section.
+/// The check `prepared` (from `settings`), its report also carrying what lapses within `window`
+/// (`report.upcoming`): the run behind the evidence report's "Upcoming" section.
 pub fn check_with_upcoming(
     settings: &Settings,
     window: Window,
+    prepared: check::Prepared,
     done: Option<check::FileDone>,
 ) -> Result<Report, RunError> {
-    let due = run_with(settings, window, done)?;
+    let due = run_prepared(settings, window, prepared, done)?;
     let mut report = due.report;
     report.upcoming = Some(Upcoming {
         start: due.start,
@@ -88,6 +89,16 @@ pub fn check_with_upcoming(
 pub fn run_with(
     settings: &Settings,
     window: Window,
+    done: Option<check::FileDone>,
+) -> Result<Due, RunError> {
+    run_prepared(settings, window, check::prepare(settings)?, done)
+}
+
+/// [`run_with`] over the check `prepared` from `settings`.
+fn run_prepared(
+    settings: &Settings,
+    window: Window,
+    prepared: check::Prepared,
     done: Option<check::FileDone>,
 ) -> Result<Due, RunError> {
     let start = settings.as_of;
@@ -179,7 +190,7 @@ pub fn run_with(
             },
         ) as check::Visit
     });
-    let report = check::prepare(settings)?.run_visiting(done, visit);
+    let report = prepared.run_visiting(done, visit);
 
     let mut obligations: Vec<Obligation> = report
         .findings()
