@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Opens the HTML evidence report in a real browser (headless Chromium from Debian's packages): the page
-# renders, shows the findings, runs no script planted in a plan, and prints to PDF.
+# renders, shows the findings and the Upcoming timeline (well-formed SVG), runs no script planted in a plan, and
+# prints to PDF.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -32,6 +33,17 @@ grep -q "payments.yaml" "$work/dom.html" || fail "the rendered report lacks the 
 grep -qi "<title>pwned" "$work/dom.html" && fail "a script from a plan ran in the report"
 grep -qi "<script" "$work/dom.html" && fail "the rendered DOM holds a script element"
 grep -q "&lt;script&gt;" "$work/dom.html" || fail "the hostile value is not shown as text"
+grep -q '<svg class="timeline"' "$work/dom.html" || fail "the rendered report lacks the Upcoming timeline"
+# The timeline is well-formed SVG (as XML, not only as HTML's forgiving parser reads it): a title and a
+# description for screen readers, no script.
+python3 - "$work/report.html" <<'PY' || fail "the Upcoming timeline is not valid SVG"
+import re, sys, xml.dom.minidom
+svg = re.search(r'<svg class="timeline".*?</svg>', open(sys.argv[1], encoding="utf-8").read(), re.S).group(0)
+root = xml.dom.minidom.parseString(svg).documentElement
+assert root.namespaceURI == "http://www.w3.org/2000/svg", root.namespaceURI
+assert root.getElementsByTagName("title") and root.getElementsByTagName("desc")
+assert not root.getElementsByTagName("script") and not root.getElementsByTagName("foreignObject")
+PY
 test "$(stat -c %s "$work/report.png")" -gt 10000 || fail "no screenshot"
 head -c 4 "$work/report.pdf" | grep -q "%PDF" || fail "printing to PDF failed"
 echo "html in chromium: 1 passed, 0 failed"

@@ -334,6 +334,9 @@ pub struct CheckArgs {
     /// Print the policies that took the most evaluation time to standard error.
     #[arg(long, help_heading = "Output")]
     pub timings: bool,
+    /// Window of the evidence report's "Upcoming" section (markdown, html), as a period of whole days; `0d` leaves it out [default: 90d].
+    #[arg(long, value_name = "PERIOD", help_heading = "Output")]
+    pub due_within: Option<String>,
     /// Show only findings at or above this severity, in every format (hidden ones still count in the summary).
     #[arg(long, value_enum, value_name = "SEVERITY", help_heading = "Output")]
     pub min_severity: Option<MinSeverity>,

@@ -96,6 +96,76 @@ pub struct Report {
     pub hidden: [usize; 3],
     /// BIA coverage and provider concentration, when the workspace has a register or BIA.
     pub portfolio: Option<crate::document::workspace::Summary>,
+    /// What lapses within the due window after the as-of date: computed by the run only for the
+    /// evidence report (markdown, html), `None` otherwise.
+    pub upcoming: Option<Upcoming>,
+}
+
+/// What lapses within a window (`bcpcheck due`, and the evidence report's "Upcoming" section).
+#[derive(Debug, Clone)]
+pub struct Upcoming {
+    /// First day of the window (the as-of date).
+    pub start: NaiveDate,
+    /// Last day of the window.
+    pub end: NaiveDate,
+    /// Every obligation, sorted by file, overdue first, then by date, policy and path.
+    pub obligations: Vec<Obligation>,
+}
+
+impl Upcoming {
+    /// How many obligations are of `kind`.
+    pub fn count(&self, kind: Kind) -> usize {
+        self.obligations.iter().filter(|o| o.kind == kind).count()
+    }
+}
+
+/// What an obligation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    /// A finding already present at the start of the window.
+    Overdue,
+    /// A finding that appears within the window, on `date`.
+    Upcoming,
+    /// An exception that stops waiving within the window: `date` is its last valid day.
+    ExceptionExpires,
+}
+
+impl Kind {
+    /// The name used in json and the timeline.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Overdue => "overdue",
+            Kind::Upcoming => "upcoming",
+            Kind::ExceptionExpires => "exception-expires",
+        }
+    }
+}
+
+/// One thing to do: a finding that holds or will hold, or an exception that expires.
+#[derive(Debug, Clone)]
+pub struct Obligation {
+    /// What it is.
+    pub kind: Kind,
+    /// The first day the finding holds (the start, for overdue ones), or the exception's last day.
+    pub date: NaiveDate,
+    /// For a finding that disappears again within the window, the last day it holds.
+    pub until: Option<NaiveDate>,
+    /// The plan file as shown.
+    pub file: String,
+    /// The policy id.
+    pub policy: String,
+    /// The policy's title.
+    pub title: String,
+    /// Its severity.
+    pub severity: Severity,
+    /// What is found (the finding's message, or the exception's justification).
+    pub message: String,
+    /// The logical path it is about (empty for the document root).
+    pub target: String,
+    /// The finding's fingerprint (for an exception: of its policy, files and path).
+    pub fingerprint: String,
+    /// What to do: the policy's help.
+    pub help: Option<String>,
 }
 
 impl Report {

@@ -21,6 +21,12 @@ use crate::run::{self, RunError, Settings};
 /// How many policies `--timings` lists.
 const TIMINGS_SHOWN: usize = 15;
 
+/// Default window of the evidence report's "Upcoming" section (issue 18: the next 90 days).
+const DUE_WITHIN_DAYS: u32 = 90;
+
+/// Probe step of that search: `bcpcheck due`'s default.
+const DUE_STEP_DAYS: u32 = 7;
+
 /// Merges the flags with the config (flags win) into the settings of the run.
 pub fn settings(args: &CheckArgs, config: &Config, cwd: &Path) -> Result<Settings, RunError> {
     let as_of = match args.as_of.as_deref() {
@@ -159,19 +165,49 @@ pub fn run(args: CheckArgs) -> u8 {
     }
 }
 
-/// Runs the check, with a progress bar on a terminal when the run is long.
+/// Runs the check, with a progress bar on a terminal when the run is long. For the evidence
+/// report (markdown, html) the run also finds what lapses within `--due-within` (its "Upcoming"
+/// section); other formats skip that search, so a plain check stays as fast as it was.
 fn check(args: &CheckArgs, settings: &Settings) -> Result<Report, RunError> {
+    let window = upcoming_window(args)?;
     let prepared = run::check::prepare(settings)?;
     let human = matches!(args.format, Format::Human | Format::Concise);
     let terminal = std::io::stderr().is_terminal();
-    if !progress::wanted(terminal, human, args.no_progress || args.quiet) {
-        return Ok(prepared.run());
+    let bar = progress::wanted(terminal, human, args.no_progress || args.quiet)
+        .then(|| progress::Progress::new(prepared.files().len()));
+    let tick = bar
+        .clone()
+        .map(|bar| std::sync::Arc::new(move || bar.tick()) as run::check::FileDone);
+    let report = match window {
+        Some(window) => {
+            let mut report = run::due::check_with_upcoming(settings, window, prepared, tick)?;
+            if let (Some(min), Some(upcoming)) = (args.min_severity, &mut report.upcoming) {
+                let min = min.severity();
+                upcoming.obligations.retain(|o| o.severity >= min);
+            }
+            report
+        }
+        None => prepared.run_with(tick),
+    };
+    if let Some(bar) = bar {
+        bar.finish();
     }
-    let bar = progress::Progress::new(prepared.files().len());
-    let ticker = bar.clone();
-    let report = prepared.run_with(Some(std::sync::Arc::new(move || ticker.tick())));
-    bar.finish();
     Ok(report)
+}
+
+/// The window of the "Upcoming" section: `--due-within` (default 90 days) when the output or a
+/// `--report` is an evidence report (markdown, html), else none; `0d` leaves the section out.
+fn upcoming_window(args: &CheckArgs) -> Result<Option<run::due::Window>, RunError> {
+    let evidence = |f: Format| matches!(f, Format::Markdown | Format::Html);
+    let wanted = evidence(args.format) || args.reports.iter().any(|r| evidence(r.format));
+    let within = match &args.due_within {
+        Some(text) => super::due::days("due-within", text, 0)?,
+        None => DUE_WITHIN_DAYS,
+    };
+    Ok((wanted && within > 0).then_some(run::due::Window {
+        within,
+        step: DUE_STEP_DAYS,
+    }))
 }
 
 /// Writes the baseline, the main output and every extra report; every destination is checked

@@ -3,6 +3,7 @@
 
 pub mod alloc;
 pub mod budget;
+mod days;
 mod error;
 mod locate;
 pub mod pool;
@@ -248,32 +249,9 @@ impl Engine {
         meter: &Meter,
     ) -> DocumentResult {
         let root_dir = self.roots.root_of(&doc.source.path);
-        let path = Path::new(&doc.source.name);
-        let scope = self.runtime.document_scope(DocumentBindings {
-            doc: data,
-            file: FileFacts {
-                path: doc.source.name.clone(),
-                name: path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-                ext: path
-                    .extension()
-                    .map(|e| e.to_string_lossy().to_ascii_lowercase())
-                    .unwrap_or_default(),
-                kind: doc.kind.clone(),
-            },
-            now,
-            params: &self.params,
-            run: &self.run,
-            plan_dir: doc
-                .source
-                .path
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_default(),
-            root_dir: root_dir.clone(),
-        });
+        let scope = self
+            .runtime
+            .document_scope(self.bindings(doc, data, now, root_dir.clone()));
         let mut result = DocumentResult {
             packs: self.packs_applied(&scope),
             ..DocumentResult::default()
@@ -327,6 +305,42 @@ impl Engine {
         let bad_values = std::mem::take(&mut result.bad_values);
         self.report_bad_values(bad_values, doc, &file, &mut result);
         result
+    }
+
+    /// What is bound once per document: `doc` is `data`, as of `now`.
+    fn bindings<'d>(
+        &'d self,
+        doc: &Document,
+        data: &'d Data,
+        now: DateTime<FixedOffset>,
+        root_dir: PathBuf,
+    ) -> DocumentBindings<'d> {
+        let path = Path::new(&doc.source.name);
+        DocumentBindings {
+            doc: data,
+            file: FileFacts {
+                path: doc.source.name.clone(),
+                name: path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                ext: path
+                    .extension()
+                    .map(|e| e.to_string_lossy().to_ascii_lowercase())
+                    .unwrap_or_default(),
+                kind: doc.kind.clone(),
+            },
+            now,
+            params: &self.params,
+            run: &self.run,
+            plan_dir: doc
+                .source
+                .path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default(),
+            root_dir,
+        }
     }
 
     /// The top-level parts `doc` hands to another plan of the workspace (`delegations:`): only a

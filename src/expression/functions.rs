@@ -144,11 +144,32 @@ fn is_placeholder<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, E
 /// Parses `YYYY-MM-DD` (at 00:00 UTC) or an RFC 3339 timestamp.
 pub fn parse_date(text: &str) -> Option<DateTime<FixedOffset>> {
     let text = text.trim();
+    // Plan dates are nearly all exactly `YYYY-MM-DD`: read without interpreting a format string
+    // (`due` reads each date on every probe day); anything else takes the general path below.
+    if let Some(day) = plain_day(text) {
+        let utc = FixedOffset::east_opt(0)?;
+        return utc.from_local_datetime(&day.and_hms_opt(0, 0, 0)?).single();
+    }
     if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         let utc = FixedOffset::east_opt(0)?;
         return utc.from_local_datetime(&day.and_hms_opt(0, 0, 0)?).single();
     }
     DateTime::parse_from_rfc3339(text).ok()
+}
+
+/// `YYYY-MM-DD` with exactly four, two and two ASCII digits, when it is a real day.
+fn plain_day(text: &str) -> Option<NaiveDate> {
+    let b = text.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let year = i32::try_from(digits(0..4)?).ok()?;
+    NaiveDate::from_ymd_opt(year, digits(5..7)?, digits(8..10)?)
 }
 
 /// Parses `<number><unit>` pairs, units `w d h m s`: `15m`, `1h50m`, `365d`.
@@ -195,6 +216,47 @@ pub(super) fn file_exists(plan_dir: &Path, root_dir: &Path, path: &str) -> bool 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_days_read_as_the_general_format_does() {
+        for text in [
+            "2026-03-01",
+            "2024-02-29",
+            "0001-01-01",
+            "9999-12-31",
+            "2026-02-29",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-1-01",
+            "2026-01-1",
+            "20260101",
+            "2026/01/01",
+            "２026-01-01",
+            "2026-01-01T10:00:00Z",
+            "2026-01-01T10:00:00+02:00",
+            " 2026-03-01 ",
+            "+2026-03-01",
+        ] {
+            let general = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok();
+            let plain = plain_day(text.trim());
+            if plain.is_some() {
+                assert_eq!(plain, general, "{text}");
+            }
+        }
+        assert_eq!(plain_day("2026-03-01"), NaiveDate::from_ymd_opt(2026, 3, 1));
+        assert!(plain_day("2026-02-29").is_none());
+        assert_eq!(
+            parse_date("2026-03-01").unwrap().to_rfc3339(),
+            "2026-03-01T00:00:00+00:00"
+        );
+        assert!(parse_date("2026-02-29").is_none());
+        assert_eq!(
+            parse_date("2026-01-01T10:00:00+02:00")
+                .unwrap()
+                .to_rfc3339(),
+            "2026-01-01T10:00:00+02:00"
+        );
+    }
 
     #[test]
     fn periods_combine_units() {

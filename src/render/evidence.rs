@@ -8,7 +8,7 @@ use super::{flatten, human, FlatDiagnostic};
 use crate::document::workspace::Summary;
 use crate::finding::Finding;
 use crate::policy::Policy;
-use crate::report::Report;
+use crate::report::{Report, Upcoming};
 use crate::waiver::Exceptions;
 
 /// Everything the evidence report shows, in display order.
@@ -41,6 +41,8 @@ pub struct Evidence<'a> {
     pub skipped: Vec<(&'a str, &'a str)>,
     /// BIA coverage and provider concentration, when the workspace has a register or BIA.
     pub portfolio: Option<&'a Summary>,
+    /// What lapses within the due window, when the run computed it.
+    pub upcoming: Option<&'a Upcoming>,
 }
 
 /// One plan file.
@@ -155,6 +157,7 @@ pub fn gather(report: &Report) -> Evidence<'_> {
             .flat_map(|f| f.skipped.iter().map(move |r| (f.name.as_str(), r.as_str())))
             .collect(),
         portfolio: report.portfolio.as_ref(),
+        upcoming: report.upcoming.as_ref(),
     }
 }
 

@@ -6,7 +6,9 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 use super::evidence::{self, Evidence, PlanEvidence, PolicyRow};
 use super::status::Status;
 use super::text::split_code;
+use super::upcoming;
 use crate::finding::Finding;
+use crate::report::Kind;
 use crate::waiver::{self, Exceptions};
 
 const CSS: &str = r#"
@@ -39,6 +41,8 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; fo
 .waived, .baselined { color: var(--waive); background: var(--waive-bg); }
 .not-applicable { color: var(--na); background: var(--na-bg); }
 td.cell { text-align: center; }
+figure { margin: .5rem 0 1rem; overflow-x: auto; }
+svg.timeline { max-width: 100%; height: auto; }
 ul.findings { margin: 0; padding-left: 1.1rem; }
 .muted { color: #475467; }
 .sev-error { color: var(--fail); font-weight: 600; }
@@ -50,6 +54,7 @@ ul.findings { margin: 0; padding-left: 1.1rem; }
   h2 { break-after: avoid; }
   section.plan { break-before: page; }
   tr { break-inside: avoid; }
+  figure { overflow: visible; break-inside: avoid; }
   thead { display: table-header-group; }
   .badge { border-width: 1px; }
 }
@@ -291,6 +296,134 @@ fn exceptions(e: &Evidence<'_>, ex: &Exceptions) -> Markup {
     }
 }
 
+/// Geometry of the timeline, in SVG user units (pixels at 100%).
+const LABEL_CHARS: usize = 44;
+const COLUMN: usize = 84;
+const ROW: usize = 26;
+const HEAD: usize = 30;
+
+/// A plan name that fits the label column: at most [`LABEL_CHARS`] characters, `...` in between.
+fn short_label(name: &str) -> String {
+    let count = name.chars().count();
+    if count <= LABEL_CHARS {
+        return name.to_string();
+    }
+    let keep = LABEL_CHARS - 1;
+    let head: String = name.chars().take(keep / 2).collect();
+    let tail: String = name.chars().skip(count - (keep - keep / 2)).collect();
+    format!("{head}\u{2026}{tail}")
+}
+
+/// One cell of the timeline: a box with its count, its full meaning as a tooltip.
+fn timeline_cell(x: usize, y: usize, count: usize, lapsed: bool, tooltip: &str) -> Markup {
+    let (fill, ink) = if lapsed {
+        ("#b42318", "#ffffff")
+    } else {
+        ("#fedf89", "#101828")
+    };
+    html! {
+        g {
+            title { (tooltip) }
+            rect x=(x + 8) y=(y + 4) width=(COLUMN - 16) height=(ROW - 8) rx="4" fill=(fill) {}
+            text x=(x + COLUMN / 2) y=(y + ROW / 2 + 4) text-anchor="middle" fill=(ink) font-weight="600" { (count) }
+        }
+    }
+}
+
+/// The inline SVG timeline: a row per plan, a column of lapsed (overdue) findings in red, then one
+/// column per month of the window with the obligations falling due in it. No script; every
+/// number is also text, and the table below lists each obligation.
+fn timeline(u: &crate::report::Upcoming) -> Markup {
+    let t = upcoming::timeline(u);
+    let longest = t
+        .rows
+        .iter()
+        .map(|r| short_label(r.plan).chars().count())
+        .max()
+        .unwrap_or(0);
+    let label = (longest * 7 + 16).max(120);
+    let width = label + COLUMN * (1 + t.months.len());
+    let height = HEAD + ROW * t.rows.len() + 4;
+    let summary = upcoming::headline(u);
+    html! {
+        svg class="timeline" xmlns="http://www.w3.org/2000/svg" role="img"
+            width=(width) height=(height) viewBox={ "0 0 " (width) " " (height) }
+            aria-labelledby="upcoming-timeline-title upcoming-timeline-desc"
+            font-family="-apple-system, 'Segoe UI', Roboto, Arial, sans-serif" font-size="12" {
+            title id="upcoming-timeline-title" { "Obligations per plan and month, as of " (u.start) }
+            desc id="upcoming-timeline-desc" {
+                (summary) " Lapsed (overdue) findings are in the red column; each other column counts "
+                "the obligations falling due in that month."
+            }
+            text x="4" y="19" font-weight="600" { "plan" }
+            text x=(label + COLUMN / 2) y="19" text-anchor="middle" font-weight="600" fill="#b42318" { "overdue" }
+            @for (i, month) in t.months.iter().enumerate() {
+                text x=(label + COLUMN * (i + 1) + COLUMN / 2) y="19" text-anchor="middle" font-weight="600" {
+                    (month.label())
+                }
+            }
+            line x1="0" y1=(HEAD - 4) x2=(width) y2=(HEAD - 4) stroke="#d0d5dd" {}
+            @for (r, row) in t.rows.iter().enumerate() {
+                @let y = HEAD + ROW * r;
+                g {
+                    text x="4" y=(y + ROW / 2 + 4) {
+                        title { (row.plan) }
+                        (short_label(row.plan))
+                    }
+                    @if row.overdue > 0 {
+                        (timeline_cell(label, y, row.overdue, true,
+                            &format!("{}: {} overdue (lapsed)", row.plan, row.overdue)))
+                    }
+                    @for (m, count) in row.months.iter().enumerate() {
+                        @if *count > 0 {
+                            (timeline_cell(label + COLUMN * (m + 1), y, *count, false,
+                                &format!("{}: {} due in {}", row.plan, count, t.months[m].label())))
+                        }
+                    }
+                    line x1="0" y1=(y + ROW) x2=(width) y2=(y + ROW) stroke="#eaecf0" {}
+                }
+            }
+        }
+    }
+}
+
+/// What lapses within the due window: the timeline and a table of every obligation.
+fn upcoming_section(e: &Evidence<'_>) -> Markup {
+    html! {
+        @if let Some(u) = e.upcoming {
+            section class="upcoming" id="upcoming" {
+                h2 { "Upcoming" }
+                p { "What lapses next (" code { "bcpcheck due" } "). " (upcoming::headline(u)) }
+                @if u.obligations.is_empty() {
+                    p { "Nothing lapses within the window." }
+                } @else {
+                    figure { (timeline(u)) }
+                    table class="upcoming" {
+                        thead { tr { th { "date" } th { "plan" } th { "policy" } th { "severity" } th { "item" }
+                            th { "what to do" } } }
+                        tbody {
+                            @for o in &u.obligations {
+                                tr {
+                                    td class="nowrap" {
+                                        @if o.kind == Kind::Overdue {
+                                            span class="badge failed" { (upcoming::when(o)) }
+                                        } @else { (upcoming::when(o)) }
+                                    }
+                                    td { code { (o.file) } }
+                                    td class="nowrap" { code { (o.policy) } }
+                                    td class={ "nowrap sev-" (o.severity.as_str()) } { (o.severity.as_str()) }
+                                    td { (upcoming::item(o)) }
+                                    td { (rich(o.help.as_deref().unwrap_or(""))) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn problems(e: &Evidence<'_>) -> Markup {
     html! {
         @if !(e.problems.is_empty() && e.notices.is_empty() && e.skipped.is_empty()) {
@@ -374,6 +507,7 @@ pub fn render(report: &crate::report::Report) -> String {
             body {
                 (header(&e))
                 (plan_list(&e))
+                (upcoming_section(&e))
                 (matrix(&e))
                 (portfolio(&e))
                 @for plan in &e.plans { (plan_section(plan)) }

@@ -6,7 +6,9 @@ use std::fmt::Write;
 use super::evidence::{self, Evidence, PlanEvidence};
 use super::status::Status;
 use super::text::{escape, escape_keeping_code};
+use super::upcoming;
 use crate::finding::Finding;
+use crate::report::Kind;
 use crate::waiver::Exceptions;
 
 fn outcome(status: Status) -> String {
@@ -211,6 +213,44 @@ fn exceptions(out: &mut String, e: &Evidence<'_>, ex: &Exceptions) {
     }
 }
 
+/// What lapses within the due window: a summary and one row per obligation.
+fn upcoming(out: &mut String, e: &Evidence<'_>) {
+    let Some(u) = e.upcoming else {
+        return;
+    };
+    let _ = writeln!(out, "## Upcoming\n");
+    let _ = writeln!(
+        out,
+        "What lapses next (`bcpcheck due`). {}\n",
+        upcoming::headline(u)
+    );
+    if u.obligations.is_empty() {
+        let _ = writeln!(out, "Nothing lapses within the window.\n");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "| date | plan | policy | severity | item | what to do |\n|---|---|---|---|---|---|"
+    );
+    for o in &u.obligations {
+        let date = match o.kind {
+            Kind::Overdue => format!("**{}**", upcoming::when(o)),
+            _ => upcoming::when(o),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            date,
+            escape(&o.file),
+            escape(&o.policy),
+            o.severity,
+            escape(&upcoming::item(o)),
+            escape_keeping_code(o.help.as_deref().unwrap_or(""))
+        );
+    }
+    out.push('\n');
+}
+
 fn problems(out: &mut String, e: &Evidence<'_>) {
     if e.problems.is_empty() && e.notices.is_empty() && e.skipped.is_empty() {
         return;
@@ -305,6 +345,7 @@ pub fn render(report: &crate::report::Report) -> String {
     let mut out = String::new();
     header(&mut out, &e);
     plan_list(&mut out, &e);
+    upcoming(&mut out, &e);
     matrix(&mut out, &e);
     portfolio(&mut out, &e);
     for plan in &e.plans {

@@ -12,6 +12,7 @@ pub mod markdown;
 pub mod sarif;
 pub mod status;
 pub mod text;
+pub mod upcoming;
 
 use miette::Diagnostic;
 use serde::Serialize;

@@ -281,6 +281,7 @@ impl Prepared {
             time_spent: shared.time_spent(),
             hidden: [0; 3],
             portfolio: summary,
+            upcoming: None,
         };
         if let Some(path) = &settings.baseline {
             let shown = discover::display(path, cwd);

@@ -22,7 +22,8 @@ use crate::engine::Engine;
 use crate::expression::{parse_date, Data};
 use crate::finding::{Finding, Severity};
 use crate::policy::Policy;
-use crate::report::Report;
+pub use crate::report::{Kind, Obligation};
+use crate::report::{Report, Upcoming};
 use crate::waiver::{self, PlanFindings};
 
 /// The window of a `due` run.
@@ -32,55 +33,6 @@ pub struct Window {
     pub within: u32,
     /// Days between two probes of the policies that read `now` (at least 1).
     pub step: u32,
-}
-
-/// What an obligation is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Kind {
-    /// A finding already present at the start of the window.
-    Overdue,
-    /// A finding that appears within the window, on `date`.
-    Upcoming,
-    /// An exception that stops waiving within the window: `date` is its last valid day.
-    ExceptionExpires,
-}
-
-impl Kind {
-    /// The name used in json and the timeline.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Overdue => "overdue",
-            Kind::Upcoming => "upcoming",
-            Kind::ExceptionExpires => "exception-expires",
-        }
-    }
-}
-
-/// One thing to do: a finding that holds or will hold, or an exception that expires.
-#[derive(Debug, Clone)]
-pub struct Obligation {
-    /// What it is.
-    pub kind: Kind,
-    /// The first day the finding holds (the start, for overdue ones), or the exception's last day.
-    pub date: NaiveDate,
-    /// For a finding that disappears again within the window, the last day it holds.
-    pub until: Option<NaiveDate>,
-    /// The plan file as shown.
-    pub file: String,
-    /// The policy id.
-    pub policy: String,
-    /// The policy's title.
-    pub title: String,
-    /// Its severity.
-    pub severity: Severity,
-    /// What is found (the finding's message, or the exception's justification).
-    pub message: String,
-    /// The logical path it is about (empty for the document root).
-    pub target: String,
-    /// The finding's fingerprint (for an exception: of its policy, files and path).
-    pub fingerprint: String,
-    /// What to do: the policy's help.
-    pub help: Option<String>,
 }
 
 /// The result of a `due` run.
@@ -112,6 +64,43 @@ pub fn reads_now(policy: &Policy) -> bool {
 
 /// Runs `due` over the window starting at `settings.as_of`.
 pub fn run(settings: &Settings, window: Window) -> Result<Due, RunError> {
+    run_with(settings, window, None)
+}
+
+/// The check `prepared` (from `settings`), its report also carrying what lapses within `window`
+/// (`report.upcoming`): the run behind the evidence report's "Upcoming" section.
+pub fn check_with_upcoming(
+    settings: &Settings,
+    window: Window,
+    prepared: check::Prepared,
+    done: Option<check::FileDone>,
+) -> Result<Report, RunError> {
+    let due = run_prepared(settings, window, prepared, done)?;
+    let mut report = due.report;
+    report.upcoming = Some(Upcoming {
+        start: due.start,
+        end: due.end,
+        obligations: due.obligations,
+    });
+    Ok(report)
+}
+
+/// [`run`], calling `done` after each file is checked (for a progress bar).
+pub fn run_with(
+    settings: &Settings,
+    window: Window,
+    done: Option<check::FileDone>,
+) -> Result<Due, RunError> {
+    run_prepared(settings, window, check::prepare(settings)?, done)
+}
+
+/// [`run_with`] over the check `prepared` from `settings`.
+fn run_prepared(
+    settings: &Settings,
+    window: Window,
+    prepared: check::Prepared,
+    done: Option<check::FileDone>,
+) -> Result<Due, RunError> {
     let start = settings.as_of;
     let step = window.step.max(1);
     let end = start
@@ -201,7 +190,7 @@ pub fn run(settings: &Settings, window: Window) -> Result<Due, RunError> {
             },
         ) as check::Visit
     });
-    let report = check::prepare(settings)?.run_visiting(None, visit);
+    let report = prepared.run_visiting(done, visit);
 
     let mut obligations: Vec<Obligation> = report
         .findings()
@@ -217,7 +206,7 @@ pub fn run(settings: &Settings, window: Window) -> Result<Due, RunError> {
         .enumerate()
         .map(|(i, f)| (f.name.as_str(), i))
         .collect();
-    let mut found: Vec<(usize, Vec<Upcoming>)> = found
+    let mut found: Vec<(usize, Vec<Appearing>)> = found
         .into_iter()
         .filter_map(|(name, upcoming, count)| {
             bisections += count;
@@ -302,11 +291,11 @@ pub fn run(settings: &Settings, window: Window) -> Result<Due, RunError> {
 }
 
 /// What probing one file gave: its name, its upcoming findings, the evaluations besides probes.
-type Probed = (String, Vec<Upcoming>, usize);
+type Probed = (String, Vec<Appearing>, usize);
 
 /// A finding that appears within the window: as of its first day, and the last day it holds if
 /// it disappears again.
-struct Upcoming {
+struct Appearing {
     finding: Finding,
     date: NaiveDate,
     until: Option<NaiveDate>,
@@ -317,7 +306,7 @@ fn waive(
     settings: &Settings,
     report: &Report,
     policies: &[Policy],
-    found: &mut [(usize, Vec<Upcoming>)],
+    found: &mut [(usize, Vec<Appearing>)],
 ) {
     if !settings.apply_exceptions || found.is_empty() {
         return;
@@ -419,6 +408,8 @@ struct PlanProbe<'p> {
     data: Vec<Data>,
     /// Per policy (`None`: every timed policy) and day evaluated, the new findings, by fingerprint.
     memo: HashMap<(Option<usize>, NaiveDate), HashMap<String, Finding>>,
+    /// Per policy and day the bisections evaluated, the new fingerprints (no message built).
+    present: HashMap<(usize, NaiveDate), HashSet<String>>,
 }
 
 impl<'p> PlanProbe<'p> {
@@ -429,6 +420,7 @@ impl<'p> PlanProbe<'p> {
             before,
             data: documents.iter().map(|d| Data::from_node(&d.root)).collect(),
             memo: HashMap::new(),
+            present: HashMap::new(),
         }
     }
 
@@ -459,21 +451,53 @@ impl<'p> PlanProbe<'p> {
         })
     }
 
+    /// The new fingerprints on `day` of policy `policy` alone: its verdicts only, for the
+    /// bisections (the findings themselves are built by [`PlanProbe::at`] on the days found).
+    fn present(&mut self, policy: usize, day: NaiveDate) -> &HashSet<String> {
+        let (probe, documents, before) = (self.probe, self.documents, self.before);
+        let data = &self.data;
+        self.present.entry((policy, day)).or_insert_with(|| {
+            let engine = probe.engine(Some(policy));
+            let solo = engine.policies().len() == 1 && probe.policies.len() > 1;
+            let days = [midnight(day)];
+            let found = engine.fingerprints_by_day(documents, data, &days, &Meter::default());
+            found
+                .into_iter()
+                .flatten()
+                // A policy evaluated alone is number 0 of its engine.
+                .map(|(index, print)| (if solo { policy } else { index }, print))
+                .filter(|(index, print)| *index == policy && !before.contains(print.as_str()))
+                .map(|(_, print)| print)
+                .collect()
+        })
+    }
+
     /// The new findings of the plan within the window, each dated, and the evaluations made
     /// besides the probes.
-    fn run(mut self) -> (Vec<Upcoming>, usize) {
+    fn run(mut self) -> (Vec<Appearing>, usize) {
         let days = self.probe.days.clone();
-        // Per new fingerprint, its policy and the probes where it holds.
+        // Per new fingerprint, its policy and the probes where it holds. Every probe day is
+        // evaluated in one pass, verdicts only: what does not read `now` is evaluated once.
+        let nows: Vec<DateTime<FixedOffset>> = days.iter().map(|d| midnight(*d)).collect();
+        let by_day = self.probe.engine.fingerprints_by_day(
+            self.documents,
+            &self.data,
+            &nows,
+            &Meter::default(),
+        );
         let mut seen: HashMap<String, (usize, Vec<usize>)> = HashMap::new();
-        for (k, day) in days.iter().enumerate() {
-            for (print, finding) in self.at(None, *day) {
-                seen.entry(print.clone())
-                    .or_insert_with(|| (finding.policy.index, Vec::new()))
-                    .1
-                    .push(k);
+        for (k, found) in by_day.into_iter().enumerate() {
+            for (policy, print) in found {
+                let timed = self.probe.timed.get(policy).copied().unwrap_or(false);
+                if !timed || self.before.contains(print.as_str()) {
+                    continue;
+                }
+                let at = &mut seen.entry(print).or_insert_with(|| (policy, Vec::new())).1;
+                if at.last() != Some(&k) {
+                    at.push(k);
+                }
             }
         }
-        let probes = self.memo.len();
         // Each (policy, plan) pair is bisected on that policy alone; the pairs of one policy that
         // appear between the same two probes are bisected together.
         let mut appear: HashMap<(usize, usize), Vec<String>> = HashMap::new();
@@ -504,25 +528,22 @@ impl<'p> PlanProbe<'p> {
         for ((k, policy), prints) in vanish {
             self.flip_days(policy, (days[k], days[k + 1]), prints, false, &mut until);
         }
-        let bisections = self.memo.len() - probes;
         let mut out = Vec::new();
         for (print, date) in first {
-            // As of its first day: the message may name a number of days.
+            // As of its first day (the message may name a number of days): evaluated by the
+            // bisection, or now when that day is a probe's.
             let policy = seen.get(&print).map(|s| s.0);
-            let finding = [(policy, date), (None, date)]
-                .iter()
-                .find_map(|key| self.memo.get(key).and_then(|m| m.get(&print)))
-                .cloned();
+            let finding = self.at(policy, date).get(&print).cloned();
             if let Some(finding) = finding {
                 let until = until.get(&print).copied();
-                out.push(Upcoming {
+                out.push(Appearing {
                     finding,
                     date,
                     until,
                 });
             }
         }
-        (out, bisections)
+        (out, self.present.len() + self.memo.len())
     }
 
     /// Sets in `out`, for each of `prints`, the day its presence flips between `lo` and `hi`:
@@ -544,9 +565,9 @@ impl<'p> PlanProbe<'p> {
             out.extend(prints.into_iter().map(|p| (p, day)));
             return;
         };
-        let present = self.at(Some(policy), mid);
+        let present = self.present(policy, mid);
         let (on_mid, off_mid): (Vec<String>, Vec<String>) =
-            prints.into_iter().partition(|p| present.contains_key(p));
+            prints.into_iter().partition(|p| present.contains(p));
         // Appearing, present at `mid`: it appeared by `mid`; disappearing, present: it goes after.
         let (with_mid, without_mid) = if appearing {
             ((lo, mid), (mid, hi))
@@ -588,6 +609,94 @@ mod tests {
             Some(day("2027-01-02"))
         );
         assert_eq!(middle(day("2027-01-01"), day("2027-01-02")), None);
+    }
+
+    /// Compiles the policies of one YAML stream.
+    fn policies(text: &str) -> Vec<Policy> {
+        let source = crate::policy::PolicySource {
+            name: "team.yaml".into(),
+            path: "team.yaml".into(),
+            text: text.into(),
+            pack: None,
+        };
+        let runtime = crate::expression::Runtime::new();
+        let set = crate::policy::load(&[source], &crate::policy::params(None), &runtime);
+        assert!(set.errors.is_empty(), "{:?}", set.errors);
+        Arc::try_unwrap(set.policies).unwrap()
+    }
+
+    #[test]
+    fn only_policies_whose_verdict_reads_now_are_searched() {
+        let set = policies(
+            "id: T-RULE\ntitle: t\nseverity: info\nrule: date(self.d) >= now\n---\n\
+             id: T-WHEN\ntitle: t\nseverity: info\nwhen: date(self.d) <= now\nrule: has(self.x)\n---\n\
+             id: T-VAR\ntitle: t\nseverity: info\nvariables:\n  - {name: late, expression: 'now > date(self.d)'}\n\
+             rule: '!variables.late'\n---\n\
+             id: T-MESSAGE\ntitle: t\nseverity: info\nrule: has(self.x)\n\
+             messageExpression: \"'as of ' + string(now)\"\n---\n\
+             id: T-DATES\ntitle: t\nseverity: info\nrule: date(self.a) <= date(self.b) + period('30d')\n",
+        );
+        let timed: Vec<(&str, bool)> = set.iter().map(|p| (p.id.as_str(), reads_now(p))).collect();
+        assert_eq!(
+            timed,
+            [
+                ("T-DATES", false),
+                ("T-MESSAGE", false),
+                ("T-RULE", true),
+                ("T-VAR", true),
+                ("T-WHEN", true),
+            ]
+        );
+    }
+
+    #[test]
+    fn every_probe_day_at_once_finds_what_each_day_alone_finds() {
+        let packs: Vec<String> = crate::policy::packs::names()
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        let runtime = crate::expression::Runtime::new();
+        let params = crate::policy::params(None);
+        let sources = crate::policy::sources::builtin(&packs);
+        let set = crate::policy::load(&sources, &params, &runtime);
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let engine = Engine::new(
+            &runtime,
+            set.policies.clone(),
+            &params,
+            midnight(day("2026-01-01")),
+            root.to_path_buf(),
+        );
+        let loaded = crate::document::load(
+            &root.join("fixtures/plans/payments-plan.yaml"),
+            "payments-plan.yaml",
+            &crate::document::LoadOptions::default(),
+        )
+        .unwrap();
+        let documents = loaded.documents;
+        let data: Vec<Data> = documents.iter().map(|d| Data::from_node(&d.root)).collect();
+        // Every 30 days over four years: reviews, exercises, tests and evidence lapse in turn.
+        let days: Vec<_> = (0..50)
+            .map(|k| midnight(day("2025-06-01") + Days::new(30 * k)))
+            .collect();
+        let meter = Meter::default();
+        let at_once = engine.fingerprints_by_day(&documents, &data, &days, &meter);
+        let timed = |policy: &usize| reads_now(&set.policies[*policy]);
+        let mut distinct = HashSet::new();
+        for (now, found) in days.iter().zip(at_once) {
+            let alone: std::collections::BTreeSet<(usize, String)> = engine
+                .check_all_as_of(&documents, &data, *now, &meter)
+                .findings
+                .into_iter()
+                .map(|f| (f.policy.index, f.fingerprint))
+                .filter(|(p, _)| timed(p))
+                .collect();
+            let found: std::collections::BTreeSet<(usize, String)> =
+                found.into_iter().filter(|(p, _)| timed(p)).collect();
+            assert_eq!(found, alone, "as of {now}");
+            distinct.insert(format!("{found:?}"));
+        }
+        assert!(distinct.len() >= 4, "the days differ: {}", distinct.len());
     }
 
     #[test]

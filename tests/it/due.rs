@@ -417,3 +417,141 @@ fn an_empty_window_lists_only_what_is_overdue_and_no_policy_is_an_error() {
     assert_eq!(code, 2);
     assert!(err.contains("no policy to check against"), "{err}");
 }
+
+/// Runs `check` with the team policies and exceptions from 2027-01-01.
+fn evidence(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let mut all = vec![
+        "check",
+        "--no-default-packs",
+        "--policy",
+        "policies",
+        "--exceptions",
+        "exceptions.yaml",
+        "--as-of",
+        "2027-01-01",
+    ];
+    all.extend_from_slice(args);
+    bcpcheck_in(dir, &all)
+}
+
+/// The text from the line starting with `from` up to (not including) the next line starting with
+/// `to`.
+fn section<'t>(text: &'t str, from: &str, to: &str) -> &'t str {
+    let start = text
+        .find(from)
+        .unwrap_or_else(|| panic!("no {from} in {text}"));
+    let rest = &text[start..];
+    let end = rest[from.len()..]
+        .find(to)
+        .map_or(rest.len(), |e| e + from.len());
+    &rest[..end]
+}
+
+#[test]
+fn the_markdown_evidence_report_lists_what_lapses_in_the_next_90_days() {
+    let ws = workspace();
+    let (code, out, err) = evidence(ws.path(), &["--format", "markdown", "plans"]);
+    assert_eq!(code, 0, "warnings only: {err}");
+    insta::assert_snapshot!(
+        "evidence_upcoming_markdown",
+        section(&out, "## Upcoming", "\n## ")
+    );
+}
+
+#[test]
+fn the_html_evidence_report_has_an_svg_timeline_of_what_lapses() {
+    let ws = workspace();
+    let (code, out, err) = evidence(ws.path(), &["--format", "html", "plans"]);
+    assert_eq!(code, 0, "warnings only: {err}");
+    let upcoming = section(&out, "<section class=\"upcoming\"", "<h2>Compliance matrix");
+    insta::assert_snapshot!("evidence_upcoming_html", upcoming);
+    // The SVG is well-formed XML with a title and a description for screen readers, and no script.
+    let svg = section(upcoming, "<svg", "</figure>");
+    let mut reader = quick_xml::Reader::from_str(svg);
+    reader.config_mut().check_end_names = true;
+    let (mut names, mut red, mut depth) = (BTreeSet::new(), 0, 0);
+    loop {
+        let event = reader.read_event().unwrap_or_else(|e| panic!("{e}: {svg}"));
+        let element = match &event {
+            quick_xml::events::Event::Eof => break,
+            quick_xml::events::Event::End(_) => {
+                depth -= 1;
+                continue;
+            }
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => e.clone(),
+            _ => continue,
+        };
+        let name = String::from_utf8(element.name().as_ref().to_vec()).unwrap();
+        let attribute = |key: &str| {
+            element
+                .attributes()
+                .flatten()
+                .find(|a| a.key.as_ref() == key.as_bytes())
+                .map(|a| String::from_utf8(a.value.to_vec()).unwrap())
+        };
+        if depth == 0 {
+            assert_eq!(name, "svg");
+            assert_eq!(
+                attribute("xmlns").as_deref(),
+                Some("http://www.w3.org/2000/svg")
+            );
+            assert_eq!(attribute("role").as_deref(), Some("img"));
+        }
+        if name == "rect" && attribute("fill").as_deref() == Some("#b42318") {
+            red += 1;
+        }
+        if matches!(event, quick_xml::events::Event::Start(_)) {
+            depth += 1;
+        }
+        names.insert(name);
+    }
+    assert_eq!(depth, 0, "every element is closed");
+    assert!(
+        names.contains("title") && names.contains("desc"),
+        "{names:?}"
+    );
+    assert!(!names.contains("script") && !names.contains("foreignObject"));
+    // The lapsed column: two plans with one overdue finding each, drawn in red.
+    assert_eq!(red, 2, "{svg}");
+}
+
+#[test]
+fn the_upcoming_window_follows_due_within_and_0d_leaves_it_out() {
+    let ws = workspace();
+    let (_, out, err) = evidence(
+        ws.path(),
+        &["--format", "markdown", "--due-within", "30d", "plans"],
+    );
+    assert!(
+        out.contains("From 2027-01-01 to 2027-01-31 (30 days): 0 upcoming, 2 overdue, 0 exception(s) expiring."),
+        "{err}{out}"
+    );
+    let (_, out, _) = evidence(
+        ws.path(),
+        &["--format", "markdown", "--due-within", "0d", "plans"],
+    );
+    assert!(!out.contains("## Upcoming"), "{out}");
+    // Other formats do not compute it.
+    let (_, out, _) = evidence(ws.path(), &["--format", "json", "plans"]);
+    assert!(!out.contains("upcoming"), "{out}");
+    // A bad period is a usage error.
+    let (code, _, err) = evidence(
+        ws.path(),
+        &["--format", "html", "--due-within", "soon", "plans"],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("--due-within `soon`"), "{err}");
+}
+
+#[test]
+fn an_extra_html_report_gets_the_upcoming_section_too() {
+    let ws = workspace();
+    let (_, _, err) = evidence(
+        ws.path(),
+        &["--format", "concise", "--report", "html=out.html", "plans"],
+    );
+    let html = std::fs::read_to_string(ws.path().join("out.html"))
+        .unwrap_or_else(|e| panic!("{e}: {err}"));
+    assert!(html.contains("<h2>Upcoming</h2>"));
+    assert!(html.contains("<svg class=\"timeline\""));
+}

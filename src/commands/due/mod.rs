@@ -74,7 +74,7 @@ pub fn render(due: &Due, format: DueFormat) -> String {
 }
 
 /// A period flag in whole days.
-fn days(flag: &str, text: &str, least: i64) -> Result<u32, RunError> {
+pub(super) fn days(flag: &str, text: &str, least: i64) -> Result<u32, RunError> {
     let usage = || {
         RunError::Usage(format!(
             "--{flag} `{text}` is not a period of whole days of at least {least}; write it as \
@@ -123,6 +123,7 @@ fn check_args(args: &DueArgs) -> CheckArgs {
         max_eval_ms: None,
         max_memory: None,
         timings: false,
+        due_within: None,
         min_severity: None,
         statistics: false,
         no_config: args.no_config,
