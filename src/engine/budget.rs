@@ -76,6 +76,8 @@ struct MeterState {
     job: Option<(usize, u64)>,
     evaluation: Option<Evaluation>,
     abandoned: bool,
+    /// How many budgets the current evaluation may take (0 counts as 1).
+    allowance: u32,
 }
 
 impl Meter {
@@ -110,7 +112,16 @@ impl Meter {
     /// Ends the current evaluation.
     pub fn end(&self) {
         super::alloc::set_evaluating(false);
-        self.with(|s| s.evaluation = None);
+        self.with(|s| {
+            s.evaluation = None;
+            s.allowance = 1;
+        });
+    }
+
+    /// Lets the current evaluation take `budgets` times the time budget: it evaluates a value
+    /// that stands for the whole portfolio, once per run.
+    pub fn allow(&self, budgets: u32) {
+        self.with(|s| s.allowance = budgets);
     }
 
     /// Starts a job (`attempt` counts how often it was started).
@@ -124,7 +135,11 @@ impl Meter {
     /// The job and the evaluation in flight, when the evaluation has run longer than `limit`.
     pub(crate) fn overdue(&self, limit: Duration) -> Option<((usize, u64), Evaluation)> {
         self.with(|s| match (s.job, s.evaluation) {
-            (Some(job), Some(e)) if !s.abandoned && e.since.elapsed() > limit => Some((job, e)),
+            (Some(job), Some(e))
+                if !s.abandoned && e.since.elapsed() > limit * s.allowance.max(1) =>
+            {
+                Some((job, e))
+            }
             _ => None,
         })
     }
@@ -209,4 +224,27 @@ pub struct BudgetExceeded {
 /// Bytes as MiB, for messages.
 pub fn mib(bytes: u64) -> u64 {
     bytes / (1024 * 1024)
+}
+
+#[cfg(test)]
+mod allowance_tests {
+    use super::*;
+
+    #[test]
+    fn an_evaluation_of_a_run_level_value_may_take_more_budgets_until_it_ends() {
+        let meter = Meter::default();
+        meter.start_job(0, 1);
+        meter.begin(0, 0, 0);
+        meter.allow(1_000_000);
+        std::thread::sleep(Duration::from_millis(2));
+        assert!(meter.overdue(Duration::from_millis(1)).is_none());
+        meter.allow(1);
+        assert!(meter.overdue(Duration::from_millis(1)).is_some());
+        // The next evaluation starts with one budget again.
+        meter.allow(1_000_000);
+        meter.end();
+        meter.begin(0, 0, 1);
+        std::thread::sleep(Duration::from_millis(2));
+        assert!(meter.overdue(Duration::from_millis(1)).is_some());
+    }
 }

@@ -23,8 +23,8 @@ use crate::document::discover::Roots;
 use crate::document::schema::ProblemKind;
 use crate::document::{self, Document, LogicalPath, Segment};
 use crate::expression::{
-    Data, DataNode, DocumentBindings, DocumentScope, EvalError, FileFacts, MatchScope, RunScope,
-    Runtime, Variables,
+    is_run_level, Data, DataNode, DocumentBindings, DocumentScope, EvalError, FileFacts,
+    MatchScope, RunScope, Runtime, Variables,
 };
 use crate::finding::{Finding, PolicyRef};
 use crate::policy::pack_manifest::PackCondition;
@@ -75,6 +75,9 @@ pub struct Engine {
     params: Data,
     /// `workspace`, and what is evaluated once per run.
     run: Arc<RunScope>,
+    /// How many time budgets an evaluation of a once-per-run value may take: one per hundred
+    /// workspace documents, for it stands for all of them.
+    run_allowance: u32,
     now: DateTime<FixedOffset>,
     /// Per plan, the repository its file checks resolve against.
     roots: Roots,
@@ -103,6 +106,7 @@ impl Engine {
             policies,
             params: Data::from_node(params),
             run: Arc::new(RunScope::empty()),
+            run_allowance: 1,
             now,
             roots: Roots::fixed(root_dir),
         }
@@ -116,8 +120,9 @@ impl Engine {
     }
 
     /// The engine with the portfolio the checked documents belong to (the `workspace` variable).
-    pub fn with_workspace(mut self, workspace: Data) -> Self {
+    pub fn with_workspace(mut self, workspace: Data, documents: usize) -> Self {
         self.run = Arc::new(RunScope::new(workspace));
+        self.run_allowance = u32::try_from(1 + documents / 100).unwrap_or(u32::MAX);
         self
     }
 
@@ -491,6 +496,13 @@ impl Engine {
                 }
                 let shared = shared.get_or_insert_with(|| {
                     at.meter.role(ExprRole::Variables);
+                    let run_level = policy
+                        .variables
+                        .iter()
+                        .any(|v| !v.per_match && is_run_level(&v.expr.compiled));
+                    if run_level {
+                        at.meter.allow(self.run_allowance);
+                    }
                     scope.shared_variables(
                         policy
                             .variables

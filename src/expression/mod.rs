@@ -29,8 +29,8 @@ pub use functions::{parse_date, parse_period};
 #[cfg(test)]
 pub(crate) use scope::eval_constant;
 pub use scope::{
-    Bindings, DataNode, DocumentBindings, DocumentScope, EvalError, FileFacts, MatchScope,
-    RunScope, Variables,
+    is_run_level, Bindings, DataNode, DocumentBindings, DocumentScope, EvalError, FileFacts,
+    MatchScope, RunScope, Variables,
 };
 pub use shared::Data;
 pub use workspace::WorkspaceValue;

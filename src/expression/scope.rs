@@ -61,6 +61,11 @@ type RunValue = OnceLock<Result<Owned, EvalError>>;
 /// The names bound once per run: an expression that reads only these has one value per run.
 const RUN_NAMES: &[&str] = &["workspace", "params"];
 
+/// True when `expr` has one value per run: it reads only `workspace` and `params`.
+pub fn is_run_level(expr: &Compiled) -> bool {
+    expr.reads_only(RUN_NAMES)
+}
+
 /// What is the same for every document of a run: `workspace`, and the values of the expressions
 /// that read only `workspace` and `params` (a portfolio-wide list is built once, not per plan).
 #[derive(Debug)]
@@ -240,7 +245,7 @@ impl<'d> DocumentScope<'d> {
                 scope.bind_variable(name, expr);
                 continue;
             }
-            if expr.reads_only(RUN_NAMES) {
+            if is_run_level(expr) {
                 let result = self.run.value_of(expr, || scope.evaluate_owned(expr));
                 scope.bind_result(name, result);
                 continue;

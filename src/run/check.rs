@@ -224,7 +224,9 @@ impl Prepared {
                 self.critical_tier,
                 |checked| report || plans_needed(policies, checked),
             );
-            self.engine = self.engine.with_workspace(portfolio.value);
+            self.engine = self
+                .engine
+                .with_workspace(portfolio.value, portfolio.documents);
             self.load.preloaded = portfolio.preloaded;
             summary = portfolio.summary;
         }

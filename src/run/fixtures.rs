@@ -199,7 +199,7 @@ pub fn run(dirs: &[PathBuf], cwd: &Path) -> TestReport {
             )
             .with_roots(Roots::per_plan(repository_root(cwd), None))
             .with_packs(packs.clone())
-            .with_workspace(portfolio.value);
+            .with_workspace(portfolio.value, portfolio.documents);
             jobs.push((Arc::new(engine), case, shown.clone()));
         }
     }

@@ -57,6 +57,8 @@ pub struct Portfolio {
     pub preloaded: Preloaded,
     /// BIA coverage and provider concentration; `None` without a register or BIA.
     pub summary: Option<Summary>,
+    /// How many documents it holds.
+    pub documents: usize,
 }
 
 /// Files loaded before the run, for the portfolio: each checked file's result is taken by the job
@@ -129,7 +131,7 @@ pub fn load(
         results.extend(load_all(plans));
     }
     results.sort_by(|a, b| a.0.cmp(&b.0));
-    let (value, summary) = {
+    let (value, summary, documents) = {
         let mut files: Vec<Member<'_>> = results
             .iter_mut()
             .filter_map(|(name, result)| {
@@ -137,7 +139,9 @@ pub fn load(
                 Some((name.as_str(), &mut loaded.documents, data.as_slice()))
             })
             .collect();
-        assemble(&mut files, critical_tier)
+        let documents = files.iter().map(|(_, docs, _)| docs.len()).sum();
+        let (value, summary) = assemble(&mut files, critical_tier);
+        (value, summary, documents)
     };
     let preloaded = results
         .into_iter()
@@ -148,6 +152,7 @@ pub fn load(
         value,
         preloaded: Preloaded(preloaded),
         summary,
+        documents,
     }
 }
 
