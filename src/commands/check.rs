@@ -63,6 +63,10 @@ pub fn settings(args: &CheckArgs, config: &Config, cwd: &Path) -> Result<Setting
             Some(bytes) => Some(bytes),
             None => defaults.memory,
         },
+        memory_per_document: match args.max_memory.or(config.max_memory) {
+            Some(_) => 0,
+            None => defaults.memory_per_document,
+        },
     };
     Ok(Settings {
         cwd: cwd.to_path_buf(),

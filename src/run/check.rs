@@ -229,6 +229,7 @@ impl Prepared {
                 .with_workspace(portfolio.value, portfolio.documents);
             self.load.preloaded = portfolio.preloaded;
             summary = portfolio.summary;
+            self.budget = self.budget.for_workspace(portfolio.documents);
         }
         let shared = Arc::new(self.engine);
         let candidates: Arc<Vec<Candidate>> = Arc::new(self.discovery.files);
