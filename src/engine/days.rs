@@ -12,7 +12,6 @@ use chrono::{DateTime, FixedOffset};
 use super::budget::{ExprRole, Meter};
 use super::site::{Reason, Site, Verdict};
 use super::{locate, select, Engine, Selected};
-use crate::document::schema::ProblemKind;
 use crate::document::{Document, Segment};
 use crate::expression::{Compiled, Data, DocumentScope, Variables};
 use crate::finding::PolicyRef;
@@ -64,12 +63,7 @@ impl Engine {
         let packs: Vec<Vec<(String, bool)>> =
             scopes.iter().map(|s| self.packs_applied(s)).collect();
         let file: Arc<str> = Arc::from(doc.source.name.as_str());
-        let unreadable: Vec<&[Segment]> = doc
-            .problems
-            .iter()
-            .filter(|p| p.kind == ProblemKind::Invalid)
-            .map(|p| p.path.as_slice())
-            .collect();
+        let unreadable = super::unreadable(doc);
         let delegated = self.delegated_parts(doc);
         let mut selections: HashMap<Option<&str>, Vec<Selected<'_>>> = HashMap::new();
         for (i, policy) in self.policies.iter().enumerate() {

@@ -262,12 +262,7 @@ impl Engine {
             ..DocumentResult::default()
         };
         let file: Arc<str> = Arc::from(doc.source.name.as_str());
-        let unreadable: Vec<&[Segment]> = doc
-            .problems
-            .iter()
-            .filter(|p| p.kind == ProblemKind::Invalid)
-            .map(|p| p.path.as_slice())
-            .collect();
+        let unreadable = unreadable(doc);
         let delegated = self.delegated_parts(doc);
         // Policies share `select` patterns (a dozen select `processes[*]`): each is matched once.
         let mut selections: HashMap<Option<&str>, Vec<Selected<'_>>> = HashMap::new();
@@ -653,6 +648,15 @@ impl Engine {
             Err(why) => (fallback(), Some(format!("messageExpression failed: {why}"))),
         }
     }
+}
+
+/// The values of `doc` that the schema found unreadable: what reads them is not judged.
+fn unreadable(doc: &Document) -> Vec<&[Segment]> {
+    doc.problems
+        .iter()
+        .filter(|p| p.kind == ProblemKind::Invalid)
+        .map(|p| p.path.as_slice())
+        .collect()
 }
 
 /// The expression of `policy` that runs in `role`; `None` for a message expression, which has no
