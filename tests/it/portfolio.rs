@@ -539,3 +539,30 @@ fn plan_checks_count_the_register_entries_the_plan_uses() {
     assert_eq!(of(&found, "BCP-ROLE-001").len(), 1, "{found:#?}");
     assert_eq!(of(&found, "BCP-DOC-006").len(), 1, "{found:#?}");
 }
+
+#[test]
+fn a_register_finding_is_a_finding_of_its_file_in_sarif_github_and_junit() {
+    let dir = portfolio();
+    replace(dir.path(), "register.yaml", "register-exit-missing.yaml");
+    let (_, sarif, _) = check(dir.path(), &["--format", "sarif"]);
+    let sarif: Value = serde_json::from_str(&sarif).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let ours: Vec<&Value> = results
+        .iter()
+        .filter(|r| r["ruleId"] == "PORT-PRV-001")
+        .collect();
+    assert_eq!(ours.len(), 1, "{results:#?}");
+    let location = &ours[0]["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "bcp/register.yaml");
+    assert!(location["region"]["startLine"].as_u64().unwrap() > 1);
+    let (_, github, _) = check(dir.path(), &["--format", "github"]);
+    assert!(
+        github
+            .lines()
+            .any(|l| l.starts_with("::error file=bcp/register.yaml,") && l.contains("PORT-PRV-001")),
+        "{github}"
+    );
+    let (_, junit, _) = check(dir.path(), &["--format", "junit"]);
+    assert!(junit.contains("bcp/register.yaml"), "{junit}");
+    assert!(junit.contains("PORT-PRV-001"), "{junit}");
+}
