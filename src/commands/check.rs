@@ -205,7 +205,7 @@ fn upcoming_window(args: &CheckArgs) -> Result<Option<run::due::Window>, RunErro
     let evidence = |f: Format| matches!(f, Format::Markdown | Format::Html);
     let wanted = evidence(args.format) || args.reports.iter().any(|r| evidence(r.format));
     let within = match &args.due_within {
-        Some(text) => super::due::days("due-within", text, 0)?,
+        Some(text) => run::settings::parse_days("due-within", text, 0)?,
         None => DUE_WITHIN_DAYS,
     };
     Ok((wanted && within > 0).then_some(run::due::Window {

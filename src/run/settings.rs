@@ -8,6 +8,7 @@ use thiserror::Error;
 use crate::config::{self, Config, ConfigError, FailOn};
 use crate::document::{self, discover, LoadError};
 use crate::engine::budget::Budget;
+use crate::expression::parse_period;
 use crate::policy::sources::UnknownPack;
 
 /// Everything a check run needs to know, flags and config merged (flags win).
@@ -81,6 +82,22 @@ impl From<UnknownPack> for RunError {
 pub fn parse_as_of(text: &str) -> Result<NaiveDate, RunError> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map_err(|_| RunError::Usage(format!("--as-of `{text}` is not a date; write YYYY-MM-DD")))
+}
+
+/// A period flag in whole days.
+pub fn parse_days(flag: &str, text: &str, least: i64) -> Result<u32, RunError> {
+    let usage = || {
+        RunError::Usage(format!(
+            "--{flag} `{text}` is not a period of whole days of at least {least}; write it as \
+             `90d`, `12w` or `1y`"
+        ))
+    };
+    let period = parse_period(text).ok_or_else(usage)?;
+    let whole = period.num_days();
+    if whole < least || period != chrono::Duration::days(whole) {
+        return Err(usage());
+    }
+    u32::try_from(whole).map_err(|_| usage())
 }
 
 /// Loads the config file `explicit`, or the one found upward from `cwd`; the default config when

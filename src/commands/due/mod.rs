@@ -10,7 +10,6 @@ use super::{print_or_fail, print_problem, run_error, use_color, EXIT_ERROR, EXIT
 use crate::cli::{CheckArgs, ColorChoice, DueArgs, DueFormat};
 use crate::config::Config;
 use crate::document::discover;
-use crate::expression::parse_period;
 use crate::render::Format;
 use crate::run::due::{self, Due, Window};
 use crate::run::{self, RunError};
@@ -73,27 +72,11 @@ pub fn render(due: &Due, format: DueFormat) -> String {
     }
 }
 
-/// A period flag in whole days.
-pub(super) fn days(flag: &str, text: &str, least: i64) -> Result<u32, RunError> {
-    let usage = || {
-        RunError::Usage(format!(
-            "--{flag} `{text}` is not a period of whole days of at least {least}; write it as \
-             `90d`, `12w` or `1y`"
-        ))
-    };
-    let period = parse_period(text).ok_or_else(usage)?;
-    let whole = period.num_days();
-    if whole < least || period != chrono::Duration::days(whole) {
-        return Err(usage());
-    }
-    u32::try_from(whole).map_err(|_| usage())
-}
-
 /// The window from `--within` and `--step`.
 fn window(args: &DueArgs) -> Result<Window, RunError> {
     Ok(Window {
-        within: days("within", &args.within, 0)?,
-        step: days("step", &args.step, 1)?,
+        within: run::settings::parse_days("within", &args.within, 0)?,
+        step: run::settings::parse_days("step", &args.step, 1)?,
     })
 }
 
@@ -137,10 +120,10 @@ mod tests {
 
     #[test]
     fn periods_are_whole_days() {
-        assert_eq!(days("within", "90d", 0).unwrap(), 90);
-        assert_eq!(days("within", "2w", 0).unwrap(), 14);
-        assert!(days("within", "36h", 0).is_err());
-        assert!(days("step", "0d", 1).is_err());
-        assert!(days("within", "soon", 0).is_err());
+        assert_eq!(run::settings::parse_days("within", "90d", 0).unwrap(), 90);
+        assert_eq!(run::settings::parse_days("within", "2w", 0).unwrap(), 14);
+        assert!(run::settings::parse_days("within", "36h", 0).is_err());
+        assert!(run::settings::parse_days("step", "0d", 1).is_err());
+        assert!(run::settings::parse_days("within", "soon", 0).is_err());
     }
 }
