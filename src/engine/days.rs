@@ -14,7 +14,6 @@ use super::site::{Reason, Site, Verdict};
 use super::{locate, select, Engine, Selected};
 use crate::document::{Document, Segment};
 use crate::expression::{Compiled, Data, DocumentScope, Variables};
-use crate::finding::PolicyRef;
 use crate::policy::Policy;
 
 /// True when `expr` reads `now`.
@@ -250,10 +249,7 @@ impl Engine {
                 let print = prints.entry(key).or_insert_with(|| {
                     let site = Site {
                         policy,
-                        policy_ref: PolicyRef {
-                            index: at.policy,
-                            id: self.ids[at.policy].clone(),
-                        },
+                        policy_ref: self.policy_ref(at.policy),
                         file: at.file,
                         doc,
                         match_path,

@@ -154,6 +154,14 @@ impl Engine {
         &self.policies
     }
 
+    /// How a finding of policy number `index` names it.
+    fn policy_ref(&self, index: usize) -> PolicyRef {
+        PolicyRef {
+            index,
+            id: self.ids[index].clone(),
+        }
+    }
+
     /// Switches policy number `index` off for the rest of the run.
     pub fn disable(&self, index: usize) {
         if let Some(flag) = self.disabled.get(index) {
@@ -551,10 +559,7 @@ impl Engine {
             };
             let site = Site {
                 policy,
-                policy_ref: PolicyRef {
-                    index: at.policy,
-                    id: self.ids[at.policy].clone(),
-                },
+                policy_ref: self.policy_ref(at.policy),
                 file: at.file,
                 doc,
                 match_path,

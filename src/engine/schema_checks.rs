@@ -8,7 +8,7 @@ use super::{DocumentResult, Engine, Outcome};
 use crate::document::schema::ProblemKind;
 use crate::document::{self, Document, Segment};
 use crate::expression::{DocumentScope, Variables};
-use crate::finding::{Finding, PolicyRef};
+use crate::finding::Finding;
 use crate::policy::Policy;
 
 /// The policies whose findings are the problems found on load: by the schema, and by the
@@ -154,10 +154,7 @@ impl Engine {
     ) -> Finding {
         let site = Site {
             policy: &self.policies[index],
-            policy_ref: PolicyRef {
-                index,
-                id: self.ids[index].clone(),
-            },
+            policy_ref: self.policy_ref(index),
             file,
             doc,
             match_path: &[],
