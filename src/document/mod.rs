@@ -589,6 +589,11 @@ pub fn looks_like_plan(text: &str) -> bool {
     })
 }
 
+/// True when `text` holds a `key:` line (at any depth): a look at a file without parsing it.
+pub fn declares_key(text: &str, key: &str) -> bool {
+    text.lines().any(|line| value_of(line, key).is_some())
+}
+
 /// True when `text` holds a `kind:` line naming one of `kinds`: a look at a file without parsing
 /// it (the workspace parses a plan it does not check only when a policy needs it).
 pub fn declares_kind(text: &str, kinds: &[&str]) -> bool {

@@ -217,19 +217,26 @@ impl Prepared {
             };
             let (load, policies) = (&self.load, self.engine.policies());
             let report = self.settings.report_portfolio;
-            let portfolio = super::workspace::load(
-                &members,
-                &self.discovery.files,
-                |c| load.options(c),
-                self.critical_tier,
-                |checked| report || plans_needed(policies, checked),
-            );
-            self.engine = self
-                .engine
-                .with_workspace(portfolio.value, portfolio.documents);
-            self.load.preloaded = portfolio.preloaded;
-            summary = portfolio.summary;
-            self.budget = self.budget.for_workspace(portfolio.documents);
+            let files = &self.discovery.files;
+            // Plans alone, with no policy reading the others: nothing to hold, files stream.
+            let context = report
+                || policies.iter().any(reads_other_plans)
+                || super::workspace::has_context(&members, files, |c| load.options(c));
+            if context {
+                let portfolio = super::workspace::load(
+                    &members,
+                    files,
+                    |c| load.options(c),
+                    self.critical_tier,
+                    |checked| report || plans_needed(policies, checked),
+                );
+                self.engine = self
+                    .engine
+                    .with_workspace(portfolio.value, portfolio.documents);
+                self.load.preloaded = portfolio.preloaded;
+                summary = portfolio.summary;
+                self.budget = self.budget.for_workspace(portfolio.documents);
+            }
         }
         let shared = Arc::new(self.engine);
         let candidates: Arc<Vec<Candidate>> = Arc::new(self.discovery.files);
@@ -393,6 +400,14 @@ fn check_file(
         report.source = loaded.documents.first().map(|d| d.source.clone());
     }
     report
+}
+
+/// True when `policy` reads the portfolio's other plans on any plan: it applies to plans, and
+/// not only to their `delegations` (whose presence [`super::workspace::has_context`] looks for).
+fn reads_other_plans(policy: &policy::Policy) -> bool {
+    policy.reads_other_plans()
+        && policy.applies_to_kind(document::workspace::PLAN)
+        && policy.part() != Some("delegations")
 }
 
 /// True when checking `documents` needs the portfolio's other plans: one of them delegates a

@@ -77,6 +77,24 @@ impl Preloaded {
     }
 }
 
+/// True when the portfolio holds more than the checked plans alone give policies: a register or
+/// a BIA among `workspace` and `checked`, or a plan that delegates a part (told from the files'
+/// lines, without parsing them; the first found ends the search). Without, `workspace` has
+/// nothing a policy could read but the plans themselves, and the files are checked one by one.
+pub fn has_context(
+    workspace: &[Candidate],
+    checked: &[Candidate],
+    options: impl Fn(&Candidate) -> LoadOptions + Sync,
+) -> bool {
+    let files: Vec<&Candidate> = workspace.iter().chain(checked).collect();
+    files.into_par_iter().any(|c| {
+        document::read_file(&c.path, &c.name, &options(c)).is_ok_and(|text| {
+            document::declares_kind(&text, &[REGISTER, BIA])
+                || document::declares_key(&text, "delegations")
+        })
+    })
+}
+
 /// Loads the portfolio: the `checked` files, then the registers and BIAs among the other
 /// `workspace` files (told by their `kind:` line, without parsing), then, only when
 /// `plans_needed` says so of the checked documents, the other plans; each file once, in parallel,
