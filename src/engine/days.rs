@@ -4,15 +4,14 @@
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
 
 use super::budget::{ExprRole, Meter};
 use super::site::{Reason, Site, Verdict};
-use super::{locate, select, Engine, Selected};
-use crate::document::{Document, Segment};
+use super::{locate, select, Engine, Position, Selected};
+use crate::document::Document;
 use crate::expression::{Compiled, Data, DocumentScope, Variables};
 use crate::policy::Policy;
 
@@ -88,7 +87,7 @@ impl Engine {
             let matches = selections
                 .entry(policy.select_text.as_deref())
                 .or_insert_with(|| select(policy, doc, first));
-            let at = Days {
+            let at = Position {
                 policy: i,
                 file: &file,
                 unreadable: &unreadable,
@@ -109,7 +108,7 @@ impl Engine {
         scopes: &[DocumentScope<'_>],
         applies: &[bool],
         matches: &[Selected<'_>],
-        at: Days<'_>,
+        at: Position<'_>,
         out: &mut [Vec<(usize, String)>],
     ) {
         let when_first = policy
@@ -261,15 +260,4 @@ impl Engine {
             }
         }
     }
-}
-
-/// Which policy on which document, and where to publish the evaluation.
-#[derive(Clone, Copy)]
-struct Days<'m> {
-    policy: usize,
-    file: &'m Arc<str>,
-    unreadable: &'m [&'m [Segment]],
-    root_dir: &'m Path,
-    document: usize,
-    meter: &'m Meter,
 }

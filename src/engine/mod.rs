@@ -699,7 +699,8 @@ fn select<'d>(policy: &Policy, doc: &Document, scope: &'d DocumentScope<'_>) -> 
         .collect()
 }
 
-/// Which policy on which document an evaluation is, and where to publish it.
+/// Which policy on which document an evaluation is, and where to publish it (also for the
+/// `due` probes).
 #[derive(Clone, Copy)]
 struct Position<'m> {
     policy: usize,

@@ -186,17 +186,7 @@ fn skeleton_passes_core_once_filled_in(markdown: bool) {
     );
 
     let path = dir.path().join(plan);
-    let filled = fill_in(&std::fs::read_to_string(&path).unwrap());
-    let unfilled: Vec<&str> = filled
-        .lines()
-        .filter(|l| !l.trim_start().starts_with('#'))
-        .filter(|l| l.contains("<insert") || l.contains("TODO"))
-        .collect();
-    assert!(
-        unfilled.is_empty(),
-        "placeholders of the skeleton without a value in FILLED_IN: {unfilled:#?}"
-    );
-    std::fs::write(&path, filled).unwrap();
+    fill_in_file(&path);
     assert_eq!(
         errors(&validator(), &plan_data(&path)),
         Vec::<String>::new()
@@ -248,17 +238,7 @@ fn other_skeleton_has_only_schema_findings_until_filled_in(kind: &str, markdown:
     }
 
     let path = dir.path().join(file);
-    let filled = fill_in(&std::fs::read_to_string(&path).unwrap());
-    let unfilled: Vec<&str> = filled
-        .lines()
-        .filter(|l| !l.trim_start().starts_with('#'))
-        .filter(|l| l.contains("<insert") || l.contains("TODO"))
-        .collect();
-    assert!(
-        unfilled.is_empty(),
-        "placeholders of the skeleton without a value in FILLED_IN: {unfilled:#?}"
-    );
-    std::fs::write(&path, filled).unwrap();
+    fill_in_file(&path);
     assert_eq!(
         errors(&validator_of(kind), &plan_data(&path)),
         Vec::<String>::new()
@@ -915,4 +895,20 @@ fn a_policy_for_every_kind_may_read_a_field_that_only_the_bia_has() {
         stdout.contains("team.yaml: unknown field `aproved_on`; did you mean `approved_on`?"),
         "{stdout}"
     );
+}
+
+/// Replaces every placeholder of the skeleton at `path` with its value in FILLED_IN; a
+/// placeholder without one fails the test.
+fn fill_in_file(path: &std::path::Path) {
+    let filled = fill_in(&std::fs::read_to_string(path).unwrap());
+    let unfilled: Vec<&str> = filled
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .filter(|l| l.contains("<insert") || l.contains("TODO"))
+        .collect();
+    assert!(
+        unfilled.is_empty(),
+        "placeholders of the skeleton without a value in FILLED_IN: {unfilled:#?}"
+    );
+    std::fs::write(path, filled).unwrap();
 }
