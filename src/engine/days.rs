@@ -12,8 +12,21 @@ use super::budget::{ExprRole, Meter};
 use super::site::{Reason, Site, Verdict};
 use super::{locate, select, Engine, Position, Selected};
 use crate::document::Document;
-use crate::expression::{Compiled, Data, DocumentScope, Variables};
+use crate::expression::{traced, Compiled, Data, DocumentScope, Horizon, Variables};
 use crate::policy::Policy;
+
+/// One document and the days to evaluate it on.
+#[derive(Clone, Copy)]
+struct Day<'a> {
+    doc: &'a Document,
+    data: &'a Data,
+    /// Its number in its file.
+    index: usize,
+    days: &'a [DateTime<FixedOffset>],
+    /// The policies to evaluate (all enabled ones when `None`).
+    only: Option<&'a [bool]>,
+    meter: &'a Meter,
+}
 
 /// True when `expr` reads `now`.
 fn reads_now(expr: &Compiled) -> bool {
@@ -23,30 +36,76 @@ fn reads_now(expr: &Compiled) -> bool {
 impl Engine {
     /// Per day of `days`, the findings the enabled policies report on `documents` as of that
     /// day, as `(policy index, fingerprint)`: the same findings as [`Engine::check_all_as_of`]
-    /// on each day (`data[i]` is `documents[i]` converted), without their messages.
+    /// on each day (`data[i]` is `documents[i]` converted), without their messages. With
+    /// `only`, just the policies it marks.
     pub fn fingerprints_by_day(
         &self,
         documents: &[Document],
         data: &[Data],
         days: &[DateTime<FixedOffset>],
+        only: Option<&[bool]>,
         meter: &Meter,
     ) -> Vec<Vec<(usize, String)>> {
         let mut out = vec![Vec::new(); days.len()];
         for (index, (doc, data)) in documents.iter().zip(data).enumerate() {
-            self.fingerprints_of_document(doc, data, index, days, meter, &mut out);
+            let on = Day {
+                doc,
+                data,
+                index,
+                days,
+                only,
+                meter,
+            };
+            self.fingerprints_of_document(on, &mut out, None);
         }
         out
     }
 
+    /// The findings as of `now` of each policy `only` marks, as fingerprints (as
+    /// [`Engine::fingerprints_by_day`] on one day), and per policy the horizon until which they
+    /// hold: the earliest over `documents`, opaque when any is. The engine must be made
+    /// [`Engine::with_traced_now`] over policies compiled [`Policy::with_now_on_the_left`].
+    pub fn fingerprints_traced(
+        &self,
+        documents: &[Document],
+        data: &[Data],
+        now: DateTime<FixedOffset>,
+        only: &[bool],
+        meter: &Meter,
+    ) -> (Vec<(usize, String)>, Vec<Horizon>) {
+        let mut out = vec![Vec::new()];
+        let mut horizons = vec![Horizon::Until(None); self.policies.len()];
+        let days = [now];
+        for (index, (doc, data)) in documents.iter().zip(data).enumerate() {
+            let on = Day {
+                doc,
+                data,
+                index,
+                days: &days,
+                only: Some(only),
+                meter,
+            };
+            self.fingerprints_of_document(on, &mut out, Some(&mut horizons));
+        }
+        (out.pop().unwrap_or_default(), horizons)
+    }
+
+    /// One document's findings per day of `on.days`; with `horizons` (one day, traced `now`),
+    /// each policy's evaluation is traced and its horizon merged into `horizons[policy]`.
     fn fingerprints_of_document(
         &self,
-        doc: &Document,
-        data: &Data,
-        index: usize,
-        days: &[DateTime<FixedOffset>],
-        meter: &Meter,
+        on: Day<'_>,
         out: &mut [Vec<(usize, String)>],
+        mut horizons: Option<&mut Vec<Horizon>>,
     ) {
+        let Day {
+            doc,
+            data,
+            index,
+            days,
+            only,
+            meter,
+        } = on;
         let root_dir = self.roots.root_of(&doc.source.path);
         let scopes: Vec<DocumentScope<'_>> = days
             .iter()
@@ -65,7 +124,8 @@ impl Engine {
         let delegated = self.delegated_parts(doc);
         let mut selections: HashMap<Option<&str>, Vec<Selected<'_>>> = HashMap::new();
         for (i, policy) in self.policies.iter().enumerate() {
-            if !policy.applies_to_kind(&doc.kind)
+            if only.is_some_and(|only| !only.get(i).copied().unwrap_or(false))
+                || !policy.applies_to_kind(&doc.kind)
                 || self.schema_checks.kind_of(i).is_some()
                 || self.is_disabled(i)
                 || policy.part().is_some_and(|part| delegated.contains(&part))
@@ -95,7 +155,15 @@ impl Engine {
                 document: index,
                 meter,
             };
-            self.policy_by_day(policy, doc, &scopes, &applies, matches, at, out);
+            match horizons.as_deref_mut() {
+                Some(horizons) => {
+                    let ((), horizon) = traced(days[0], || {
+                        self.policy_by_day(policy, doc, &scopes, &applies, matches, at, out)
+                    });
+                    horizons[i] = horizons[i].min(horizon);
+                }
+                None => self.policy_by_day(policy, doc, &scopes, &applies, matches, at, out),
+            }
         }
     }
 

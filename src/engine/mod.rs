@@ -85,6 +85,8 @@ pub struct Engine {
     disabled: Vec<AtomicBool>,
     /// Per policy, nanoseconds spent evaluating it, when asked for (`--timings`).
     spent: Option<Vec<AtomicU64>>,
+    /// Binds `now` traced (for `due`'s search, see [`Engine::fingerprints_traced`]).
+    trace_now: bool,
 }
 
 impl Engine {
@@ -109,6 +111,7 @@ impl Engine {
             run_allowance: 1,
             now,
             roots: Roots::fixed(root_dir),
+            trace_now: false,
         }
     }
 
@@ -123,6 +126,20 @@ impl Engine {
     pub fn with_workspace(mut self, workspace: Data, documents: usize) -> Self {
         self.run = Arc::new(RunScope::new(workspace));
         self.run_allowance = u32::try_from(1 + documents / 100).unwrap_or(u32::MAX);
+        self
+    }
+
+    /// The engine with the portfolio of `other` (see [`Engine::with_workspace`]), shared.
+    pub fn with_run_of(mut self, other: &Engine) -> Self {
+        self.run = other.run.clone();
+        self.run_allowance = other.run_allowance;
+        self
+    }
+
+    /// The engine with `now` traced, for [`Engine::fingerprints_traced`]: its policies must be
+    /// compiled [`Policy::with_now_on_the_left`].
+    pub fn with_traced_now(mut self) -> Self {
+        self.trace_now = true;
         self
     }
 
@@ -339,6 +356,7 @@ impl Engine {
                 kind: doc.kind.clone(),
             },
             now,
+            trace_now: self.trace_now,
             params: &self.params,
             run: &self.run,
             plan_dir: doc

@@ -9,7 +9,8 @@
 //! - `functions`: bcpcheck's own functions (`date`, `period`, `groupBy`...);
 //! - `interchange`: values in the JSON form of `cel.expr.Value`, for conformance tests;
 //! - `shared`: plan data as reference-counted CEL values;
-//! - `workspace`: the `workspace` variable, built once per run.
+//! - `workspace`: the `workspace` variable, built once per run;
+//! - `timeline`: evaluation with a traced `now`, which tells until when a result holds (`due`).
 
 mod analysis;
 mod compile;
@@ -19,6 +20,7 @@ mod interchange;
 mod quoted;
 mod scope;
 mod shared;
+mod timeline;
 mod workspace;
 
 pub use analysis::{unknown_name_help, Access, Root, GLOBAL_FUNCTIONS, ROOT_VARIABLES};
@@ -33,4 +35,5 @@ pub use scope::{
     MatchScope, RunScope, Variables,
 };
 pub use shared::Data;
+pub use timeline::{traced, Horizon};
 pub use workspace::WorkspaceValue;

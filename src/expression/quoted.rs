@@ -3,7 +3,7 @@
 //! `.` is replaced by a placeholder identifier of the same length (so positions in error messages
 //! stay right); after parsing, the field selections named by a placeholder get the real name.
 
-use cel::common::ast::{EntryExpr, Expr};
+use cel::common::ast::Expr;
 use cel::IdedExpr;
 
 /// The text with quoted field names replaced, and each placeholder with the name it stands for.
@@ -82,48 +82,13 @@ pub fn restore(expr: &mut IdedExpr, names: &[(String, String)]) {
     if names.is_empty() {
         return;
     }
-    let mut stack = vec![expr];
-    while let Some(expr) = stack.pop() {
-        match &mut expr.expr {
-            Expr::Select(select) => {
-                if let Some((_, name)) = names.iter().find(|(p, _)| *p == select.field) {
-                    select.field = name.clone();
-                }
-                stack.push(&mut select.operand);
+    super::compile::each_node_mut(expr, &mut |node| {
+        if let Expr::Select(select) = &mut node.expr {
+            if let Some((_, name)) = names.iter().find(|(p, _)| *p == select.field) {
+                select.field = name.clone();
             }
-            Expr::Call(call) => {
-                stack.extend(call.target.as_deref_mut());
-                stack.extend(call.args.iter_mut());
-            }
-            Expr::Comprehension(c) => {
-                let c = &mut **c;
-                stack.extend([
-                    &mut c.iter_range,
-                    &mut c.accu_init,
-                    &mut c.loop_cond,
-                    &mut c.loop_step,
-                    &mut c.result,
-                ]);
-            }
-            Expr::List(list) => stack.extend(list.elements.iter_mut()),
-            Expr::Map(map) => {
-                for entry in &mut map.entries {
-                    if let EntryExpr::MapEntry(e) = &mut entry.expr {
-                        stack.push(&mut e.key);
-                        stack.push(&mut e.value);
-                    }
-                }
-            }
-            Expr::Struct(s) => {
-                for entry in &mut s.entries {
-                    if let EntryExpr::StructField(f) = &mut entry.expr {
-                        stack.push(&mut f.value);
-                    }
-                }
-            }
-            Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
         }
-    }
+    });
 }
 
 #[cfg(test)]

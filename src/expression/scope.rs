@@ -45,6 +45,9 @@ pub struct DocumentBindings<'a> {
     pub file: FileFacts,
     /// `now`.
     pub now: DateTime<FixedOffset>,
+    /// Binds `now` traced (see `timeline`): for `due`'s search, with expressions compiled by
+    /// [`Compiled::with_now_on_the_left`].
+    pub trace_now: bool,
     /// `params`.
     pub params: &'a Data,
     /// `workspace`, and the values of expressions that read nothing else but `params`.
@@ -213,7 +216,11 @@ impl Runtime {
             params: bindings.params,
             run: bindings.run,
             file: Box::new(CelMap::from(file)),
-            now: Box::new(CelTimestamp::from(bindings.now)),
+            now: if bindings.trace_now {
+                super::timeline::traced_now(bindings.now)
+            } else {
+                Box::new(CelTimestamp::from(bindings.now))
+            },
             dirs: Arc::new((bindings.plan_dir, bindings.root_dir)),
             cache: Default::default(),
         }
@@ -432,6 +439,22 @@ impl From<ExecutionError> for EvalError {
 /// Evaluates an expression that reads no plan data to a bool: for the unit tests of the libraries.
 #[cfg(test)]
 pub(crate) fn eval_constant(runtime: &Runtime, expr: &Compiled) -> Result<bool, EvalError> {
+    eval_as_of(
+        runtime,
+        expr,
+        chrono::DateTime::UNIX_EPOCH.fixed_offset(),
+        false,
+    )
+}
+
+/// [`eval_constant`] as of `now`, traced or not.
+#[cfg(test)]
+pub(crate) fn eval_as_of(
+    runtime: &Runtime,
+    expr: &Compiled,
+    now: DateTime<FixedOffset>,
+    trace_now: bool,
+) -> Result<bool, EvalError> {
     let data = Data::from_node(&crate::document::Node::record(
         crate::document::Span::new(0, 0),
         Vec::new(),
@@ -445,7 +468,8 @@ pub(crate) fn eval_constant(runtime: &Runtime, expr: &Compiled) -> Result<bool, 
             ext: String::new(),
             kind: String::new(),
         },
-        now: chrono::DateTime::UNIX_EPOCH.fixed_offset(),
+        now,
+        trace_now,
         params: &data,
         run: &run,
         plan_dir: PathBuf::new(),

@@ -12,7 +12,7 @@ use crate::expression::{Compiled, Runtime};
 use crate::finding::Severity;
 
 /// A compiled expression and where it was written in its policy file.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct PolicyExpr {
     /// The compiled program and what it reads.
     pub compiled: Arc<Compiled>,
@@ -22,7 +22,7 @@ pub struct PolicyExpr {
 
 /// `messageExpression`: needed only when a policy finds something, so the built-in packs (validated by
 /// their own tests) compile it on first use; a team's policy file compiles it up front to report errors.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct MessageExpr {
     /// The expression text.
     pub text: String,
@@ -42,7 +42,7 @@ impl MessageExpr {
 }
 
 /// A named value of a policy, read as `variables.NAME`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Variable {
     /// The name.
     pub name: String,
@@ -54,7 +54,7 @@ pub struct Variable {
 }
 
 /// A validated, compiled policy.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Policy {
     /// Stable id, `[A-Z0-9-]+`.
     pub id: String,
@@ -101,6 +101,22 @@ pub struct Policy {
 }
 
 impl Policy {
+    /// This policy with `now` on the left of its comparisons, for an evaluation with a traced
+    /// `now` (`due`'s search; see [`Compiled::with_now_on_the_left`]).
+    pub fn with_now_on_the_left(&self) -> Policy {
+        let mut policy = self.clone();
+        let expressions = policy
+            .variables
+            .iter_mut()
+            .map(|v| &mut v.expr)
+            .chain(policy.when.iter_mut())
+            .chain(std::iter::once(&mut policy.rule));
+        for e in expressions {
+            e.compiled = Arc::new(e.compiled.with_now_on_the_left());
+        }
+        policy
+    }
+
     /// Its expressions that read the plan: the variables', `when` and the rule.
     pub fn expressions(&self) -> impl Iterator<Item = &PolicyExpr> {
         self.variables

@@ -23,8 +23,9 @@ pub type FileDone = Arc<dyn Fn() + Send + Sync>;
 
 /// Called from a worker thread with each file's documents and findings once it is checked (for
 /// `due`, which re-evaluates them on other days without loading them again).
-pub type Visit =
-    Arc<dyn Fn(&Candidate, &[document::Document], &[crate::finding::Finding]) + Send + Sync>;
+pub type Visit = Arc<
+    dyn Fn(&Candidate, &[document::Document], &[crate::finding::Finding], &Engine) + Send + Sync,
+>;
 
 /// Runs a whole check.
 pub fn run(settings: &Settings) -> Result<Report, RunError> {
@@ -378,7 +379,7 @@ fn check_file(
         checked.packs,
     );
     if let Some(visit) = visit {
-        visit(candidate, &loaded.documents, &report.findings);
+        visit(candidate, &loaded.documents, &report.findings, engine);
     }
     // Earlier attempts at this file overran the time budget: say where, now that the document is
     // at hand.

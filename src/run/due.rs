@@ -6,9 +6,9 @@
 //! between probes. A finding of a non-monotone policy that appears *and* disappears between two
 //! consecutive probes (within less than one step) is not seen; `step` bounds that blind spot.
 
-use std::collections::{HashMap, HashSet};
-use std::path::Path;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use chrono::{DateTime, Days, FixedOffset, NaiveDate};
 
@@ -17,10 +17,12 @@ use super::settings::{RunError, Settings};
 use crate::baseline::Baseline;
 use crate::document::discover::{self, Candidate, Roots};
 use crate::document::Document;
+use crate::document::Node;
 use crate::engine::budget::Meter;
 use crate::engine::Engine;
-use crate::expression::{parse_date, Data};
+use crate::expression::{parse_date, Data, Horizon, Runtime};
 use crate::finding::{Finding, Severity};
+use crate::policy::pack_manifest::PackCondition;
 use crate::policy::Policy;
 pub use crate::report::{Kind, Obligation};
 use crate::report::{Report, Upcoming};
@@ -49,8 +51,9 @@ pub struct Due {
     pub obligations: Vec<Obligation>,
     /// Policies whose verdict depends on the day (they read `now`).
     pub timed_policies: usize,
-    /// Evaluations of one (policy, plan) pair made by the bisections.
-    pub bisections: usize,
+    /// Ids of the policies whose use of `now` the timeline search could not follow on some
+    /// plan: probed every `step` days there instead.
+    pub probed: Vec<String>,
 }
 
 /// True when the verdict of `policy` can change with the day: its `when`, a variable or its rule
@@ -126,51 +129,35 @@ fn run_prepared(
     if end > start {
         days.push(end);
     }
-    // Each timed policy alone, for the bisections: compiled again so that each can have engines
-    // of its own (a policy is not shared between two sets).
-    let solo: Vec<Option<Arc<Vec<Policy>>>> = if timed_policies > 0 {
-        let (again, _, _) = check::compile_policies(settings)?;
-        match Arc::try_unwrap(again.policies) {
-            Ok(list) if list.len() == policies.len() => list
-                .into_iter()
-                .zip(&timed)
-                .map(|(p, t)| t.then(|| Arc::new(vec![p])))
-                .collect(),
-            _ => Vec::new(),
-        }
-    } else {
-        Vec::new()
-    };
-    let make = |policies: &Arc<Vec<Policy>>, timed: Option<&[bool]>| {
-        let config_dir = settings
+    // The timeline search follows `now` through the policies compiled with it on the left; a
+    // pack condition that reads `now` would change what applies unseen, so none may.
+    let packs_read_now = policy_set
+        .packs
+        .iter()
+        .filter_map(|p| p.condition.as_deref())
+        .any(|c| c.free.iter().any(|(name, _)| name == "now"));
+    let rewritten = (!packs_read_now)
+        .then(|| Arc::new(policies.iter().map(Policy::with_now_on_the_left).collect()));
+    let recipe = Recipe {
+        runtime,
+        params,
+        now: midnight(start),
+        root: settings.root.clone(),
+        config_dir: settings
             .config_source
             .as_ref()
-            .and_then(|s| s.path.parent());
-        let roots = Roots::per_plan(settings.root.clone(), config_dir.map(Path::to_path_buf));
-        let engine = Engine::new(
-            &runtime,
-            policies.clone(),
-            &params,
-            midnight(start),
-            settings.root.clone(),
-        )
-        .with_roots(roots);
-        for (i, timed) in timed.unwrap_or(&[]).iter().enumerate() {
-            if !timed {
-                engine.disable(i);
-            }
-        }
-        engine
+            .and_then(|s| s.path.parent())
+            .map(Path::to_path_buf),
+        packs: policy_set.packs.clone(),
     };
     let probe = Arc::new(Probe {
-        engine: make(&policies, Some(&timed)),
-        solo: solo
-            .iter()
-            .map(|p| p.as_ref().map(|p| make(p, None)))
-            .collect(),
+        recipe,
+        rewritten,
+        engines: OnceLock::new(),
         policies: policies.clone(),
         timed,
         start,
+        end,
         days,
     });
 
@@ -179,13 +166,17 @@ fn run_prepared(
     let visit: Option<check::Visit> = (timed_policies > 0 && window.within > 0).then(|| {
         let (probe, found) = (probe.clone(), found.clone());
         Arc::new(
-            move |candidate: &Candidate, documents: &[Document], at_start: &[Finding]| {
+            move |candidate: &Candidate,
+                  documents: &[Document],
+                  at_start: &[Finding],
+                  checked_by: &Engine| {
                 let before: HashSet<&str> =
                     at_start.iter().map(|f| f.fingerprint.as_str()).collect();
-                let (upcoming, count) = PlanProbe::new(&probe, documents, &before).run();
-                if !upcoming.is_empty() || count > 0 {
+                let engines = probe.engines(checked_by);
+                let (upcoming, probed) = PlanProbe::new(&probe, engines, documents, &before).run();
+                if !upcoming.is_empty() || !probed.is_empty() {
                     let mut found = found.lock().unwrap_or_else(PoisonError::into_inner);
-                    found.push((candidate.name.clone(), upcoming, count));
+                    found.push((candidate.name.clone(), upcoming, probed));
                 }
             },
         ) as check::Visit
@@ -199,7 +190,7 @@ fn run_prepared(
         .collect();
 
     let found = std::mem::take(&mut *found.lock().unwrap_or_else(PoisonError::into_inner));
-    let mut bisections = 0;
+    let mut probed: BTreeSet<usize> = BTreeSet::new();
     let index: HashMap<&str, usize> = report
         .files
         .iter()
@@ -208,8 +199,8 @@ fn run_prepared(
         .collect();
     let mut found: Vec<(usize, Vec<Appearing>)> = found
         .into_iter()
-        .filter_map(|(name, upcoming, count)| {
-            bisections += count;
+        .filter_map(|(name, upcoming, searched)| {
+            probed.extend(searched);
             let index = *index.get(name.as_str())?;
             Some((index, upcoming))
         })
@@ -286,12 +277,15 @@ fn run_prepared(
         report,
         obligations,
         timed_policies,
-        bisections,
+        probed: probed.iter().map(|i| policies[*i].id.clone()).collect(),
     })
 }
 
-/// What probing one file gave: its name, its upcoming findings, the evaluations besides probes.
-type Probed = (String, Vec<Appearing>, usize);
+/// Per new fingerprint, its policy and first day.
+type Firsts = HashMap<String, (usize, NaiveDate)>;
+
+/// What searching one file gave: its name, its upcoming findings, the policies it probed.
+type Probed = (String, Vec<Appearing>, Vec<usize>);
 
 /// A finding that appears within the window: as of its first day, and the last day it holds if
 /// it disappears again.
@@ -380,17 +374,78 @@ struct Probe {
     /// Per policy, whether it reads `now`.
     timed: Vec<bool>,
     start: NaiveDate,
+    /// Last day of the window.
+    end: NaiveDate,
     /// The probe days after the start, the end last.
     days: Vec<NaiveDate>,
-    /// An engine running every policy that reads `now`.
-    engine: Engine,
-    /// Per policy that reads `now`, an engine running it alone (none when it could not be split off).
-    solo: Vec<Option<Engine>>,
+    /// The policies compiled for a traced `now` (none when the timeline search cannot be used).
+    rewritten: Option<Arc<Vec<Policy>>>,
+    /// How the engines are made.
+    recipe: Recipe,
+    /// The engines, made once the check has loaded the workspace.
+    engines: OnceLock<Engines>,
 }
 
 impl Probe {
-    /// The engine running policy `only` alone (when it could be split off), else every policy
-    /// that reads `now`.
+    /// The search's engines, sharing the workspace of `checked_by`, the engine of the check.
+    fn engines(&self, checked_by: &Engine) -> &Engines {
+        self.engines.get_or_init(|| {
+            let make = |policies: &Arc<Vec<Policy>>| self.recipe.engine(policies, checked_by);
+            Engines {
+                engine: make(&self.policies),
+                traced: self.rewritten.as_ref().map(|p| make(p).with_traced_now()),
+                // Each timed policy alone, for the bisections and to build findings on their
+                // first day.
+                solo: self
+                    .policies
+                    .iter()
+                    .zip(&self.timed)
+                    .map(|(p, timed)| timed.then(|| make(&Arc::new(vec![p.clone()]))))
+                    .collect(),
+            }
+        })
+    }
+}
+
+/// The settings an engine of the search is made with.
+struct Recipe {
+    runtime: Runtime,
+    params: Node,
+    now: DateTime<FixedOffset>,
+    root: PathBuf,
+    config_dir: Option<PathBuf>,
+    packs: Vec<PackCondition>,
+}
+
+impl Recipe {
+    /// An engine running `policies`, as the check's `checked_by` does (its workspace included).
+    fn engine(&self, policies: &Arc<Vec<Policy>>, checked_by: &Engine) -> Engine {
+        let roots = Roots::per_plan(self.root.clone(), self.config_dir.clone());
+        Engine::new(
+            &self.runtime,
+            policies.clone(),
+            &self.params,
+            self.now,
+            self.root.clone(),
+        )
+        .with_roots(roots)
+        .with_packs(self.packs.clone())
+        .with_run_of(checked_by)
+    }
+}
+
+/// The engines of the search.
+struct Engines {
+    /// Every policy, for the probes.
+    engine: Engine,
+    /// Every policy with a traced `now`, for the timeline search.
+    traced: Option<Engine>,
+    /// Per policy that reads `now`, an engine running it alone.
+    solo: Vec<Option<Engine>>,
+}
+
+impl Engines {
+    /// The engine running policy `only` alone, else every policy.
     fn engine(&self, only: Option<usize>) -> &Engine {
         only.and_then(|i| self.solo.get(i)?.as_ref())
             .unwrap_or(&self.engine)
@@ -401,6 +456,7 @@ impl Probe {
 /// remembered, so that the probes and all the bisections of its (policy, plan) pairs share them.
 struct PlanProbe<'p> {
     probe: &'p Probe,
+    engines: &'p Engines,
     documents: &'p [Document],
     /// Fingerprints present at the start: not new.
     before: &'p HashSet<&'p str>,
@@ -413,9 +469,15 @@ struct PlanProbe<'p> {
 }
 
 impl<'p> PlanProbe<'p> {
-    fn new(probe: &'p Probe, documents: &'p [Document], before: &'p HashSet<&'p str>) -> Self {
+    fn new(
+        probe: &'p Probe,
+        engines: &'p Engines,
+        documents: &'p [Document],
+        before: &'p HashSet<&'p str>,
+    ) -> Self {
         PlanProbe {
             probe,
+            engines,
             documents,
             before,
             data: documents.iter().map(|d| Data::from_node(&d.root)).collect(),
@@ -429,7 +491,7 @@ impl<'p> PlanProbe<'p> {
         let (probe, documents, before) = (self.probe, self.documents, self.before);
         let data = &self.data;
         self.memo.entry((only, day)).or_insert_with(|| {
-            let engine = probe.engine(only);
+            let engine = self.engines.engine(only);
             let solo = engine.policies().len() == 1 && probe.policies.len() > 1;
             let found = engine
                 .check_all_as_of(documents, data, midnight(day), &Meter::default())
@@ -457,10 +519,10 @@ impl<'p> PlanProbe<'p> {
         let (probe, documents, before) = (self.probe, self.documents, self.before);
         let data = &self.data;
         self.present.entry((policy, day)).or_insert_with(|| {
-            let engine = probe.engine(Some(policy));
+            let engine = self.engines.engine(Some(policy));
             let solo = engine.policies().len() == 1 && probe.policies.len() > 1;
             let days = [midnight(day)];
-            let found = engine.fingerprints_by_day(documents, data, &days, &Meter::default());
+            let found = engine.fingerprints_by_day(documents, data, &days, None, &Meter::default());
             found
                 .into_iter()
                 .flatten()
@@ -472,24 +534,135 @@ impl<'p> PlanProbe<'p> {
         })
     }
 
-    /// The new findings of the plan within the window, each dated, and the evaluations made
-    /// besides the probes.
-    fn run(mut self) -> (Vec<Appearing>, usize) {
+    /// The new findings of the plan within the window, each dated, and the policies that were
+    /// probed because the timeline could not follow them.
+    fn run(mut self) -> (Vec<Appearing>, Vec<usize>) {
+        let (mut first, mut until, probed) = match &self.engines.traced {
+            Some(traced) => self.timeline(traced),
+            None => Default::default(),
+        };
+        // What the timeline could not follow is probed, with the policies' real `now`.
+        let searched: Vec<bool> = self
+            .probe
+            .timed
+            .iter()
+            .zip(&probed)
+            .map(|(timed, traced)| *timed && !traced)
+            .collect();
+        if searched.contains(&true) {
+            self.probes(&searched, &mut first, &mut until);
+        }
+        let mut out = Vec::new();
+        for (print, (policy, date)) in first {
+            // As of its first day (the message may name a number of days).
+            let finding = self.at(Some(policy), date).get(&print).cloned();
+            if let Some(finding) = finding {
+                let until = until.get(&print).copied();
+                out.push(Appearing {
+                    finding,
+                    date,
+                    until,
+                });
+            }
+        }
+        let probed = (0..searched.len()).filter(|i| searched[*i]).collect();
+        (out, probed)
+    }
+
+    /// The timeline search: every timed policy is evaluated with a traced `now` at the start,
+    /// and again on each day its horizon says its verdicts may change, until the end. Returns
+    /// per new fingerprint its policy and first day, the last day of those gone by the end, and
+    /// per policy whether it was followed (not opaque) on this plan.
+    fn timeline(&mut self, traced: &Engine) -> (Firsts, HashMap<String, NaiveDate>, Vec<bool>) {
+        let probe = self.probe;
+        let end = midnight(probe.end);
+        let mut followed = probe.timed.clone();
+        // Per policy, its fingerprints on each day it was evaluated (they hold until the next).
+        let mut states: HashMap<usize, Vec<(NaiveDate, HashSet<String>)>> = HashMap::new();
+        let mut due: BTreeMap<DateTime<FixedOffset>, Vec<usize>> = BTreeMap::new();
+        let all: Vec<usize> = (0..probe.timed.len()).filter(|i| probe.timed[*i]).collect();
+        due.insert(midnight(probe.start), all);
+        while let Some((now, list)) = due.pop_first() {
+            let mut only = vec![false; probe.timed.len()];
+            for i in &list {
+                only[*i] = true;
+            }
+            let (found, horizons) = traced.fingerprints_traced(
+                self.documents,
+                &self.data,
+                now,
+                &only,
+                &Meter::default(),
+            );
+            let mut prints: HashMap<usize, HashSet<String>> = HashMap::new();
+            for (policy, print) in found {
+                prints.entry(policy).or_default().insert(print);
+            }
+            let day = now.date_naive();
+            for i in list {
+                match horizons[i] {
+                    Horizon::Opaque => {
+                        followed[i] = false;
+                        states.remove(&i);
+                    }
+                    Horizon::Until(next) => {
+                        let found = prints.remove(&i).unwrap_or_default();
+                        states.entry(i).or_default().push((day, found));
+                        if let Some(next) = next.filter(|n| *n <= end) {
+                            due.entry(next).or_default().push(i);
+                        }
+                    }
+                }
+            }
+        }
+        let mut first = Firsts::new();
+        let mut until = HashMap::new();
+        for (policy, states) in states {
+            // State 0 is the start, which the check reports; a fingerprint is new from the first
+            // later state that holds it, and gone after the last one when a later state lacks it.
+            let mut last: HashMap<&str, usize> = HashMap::new();
+            for (k, (day, prints)) in states.iter().enumerate().skip(1) {
+                for print in prints {
+                    if self.before.contains(print.as_str()) {
+                        continue;
+                    }
+                    first.entry(print.clone()).or_insert((policy, *day));
+                    last.insert(print, k);
+                }
+            }
+            for (print, k) in last {
+                if let Some((next, _)) = states.get(k + 1) {
+                    until.insert(print.to_string(), *next - Days::new(1));
+                }
+            }
+        }
+        (first, until, followed)
+    }
+
+    /// The probe search, for the policies `searched` marks: they are evaluated at the probe
+    /// days, and each finding that appears (or disappears) between two probes is dated by
+    /// bisection. Adds to `first` and `until`.
+    fn probes(
+        &mut self,
+        searched: &[bool],
+        first: &mut Firsts,
+        until: &mut HashMap<String, NaiveDate>,
+    ) {
         let days = self.probe.days.clone();
         // Per new fingerprint, its policy and the probes where it holds. Every probe day is
         // evaluated in one pass, verdicts only: what does not read `now` is evaluated once.
         let nows: Vec<DateTime<FixedOffset>> = days.iter().map(|d| midnight(*d)).collect();
-        let by_day = self.probe.engine.fingerprints_by_day(
+        let by_day = self.engines.engine.fingerprints_by_day(
             self.documents,
             &self.data,
             &nows,
+            Some(searched),
             &Meter::default(),
         );
         let mut seen: HashMap<String, (usize, Vec<usize>)> = HashMap::new();
         for (k, found) in by_day.into_iter().enumerate() {
             for (policy, print) in found {
-                let timed = self.probe.timed.get(policy).copied().unwrap_or(false);
-                if !timed || self.before.contains(print.as_str()) {
+                if self.before.contains(print.as_str()) {
                     continue;
                 }
                 let at = &mut seen.entry(print).or_insert_with(|| (policy, Vec::new())).1;
@@ -515,35 +688,23 @@ impl<'p> PlanProbe<'p> {
                     .push(print.clone());
             }
         }
-        let mut first: HashMap<String, NaiveDate> = HashMap::new();
+        let mut firsts: HashMap<String, NaiveDate> = HashMap::new();
         for ((k, policy), prints) in appear {
             let absent = if k == 0 {
                 self.probe.start
             } else {
                 days[k - 1]
             };
-            self.flip_days(policy, (absent, days[k]), prints, true, &mut first);
+            self.flip_days(policy, (absent, days[k]), prints, true, &mut firsts);
         }
-        let mut until: HashMap<String, NaiveDate> = HashMap::new();
         for ((k, policy), prints) in vanish {
-            self.flip_days(policy, (days[k], days[k + 1]), prints, false, &mut until);
+            self.flip_days(policy, (days[k], days[k + 1]), prints, false, until);
         }
-        let mut out = Vec::new();
-        for (print, date) in first {
-            // As of its first day (the message may name a number of days): evaluated by the
-            // bisection, or now when that day is a probe's.
-            let policy = seen.get(&print).map(|s| s.0);
-            let finding = self.at(policy, date).get(&print).cloned();
-            if let Some(finding) = finding {
-                let until = until.get(&print).copied();
-                out.push(Appearing {
-                    finding,
-                    date,
-                    until,
-                });
+        for (print, date) in firsts {
+            if let Some((policy, _)) = seen.get(&print) {
+                first.insert(print, (*policy, date));
             }
         }
-        (out, self.present.len() + self.memo.len())
     }
 
     /// Sets in `out`, for each of `prints`, the day its presence flips between `lo` and `hi`:
@@ -680,7 +841,7 @@ mod tests {
             .map(|k| midnight(day("2025-06-01") + Days::new(30 * k)))
             .collect();
         let meter = Meter::default();
-        let at_once = engine.fingerprints_by_day(&documents, &data, &days, &meter);
+        let at_once = engine.fingerprints_by_day(&documents, &data, &days, None, &meter);
         let timed = |policy: &usize| reads_now(&set.policies[*policy]);
         let mut distinct = HashSet::new();
         for (now, found) in days.iter().zip(at_once) {
@@ -697,6 +858,97 @@ mod tests {
             distinct.insert(format!("{found:?}"));
         }
         assert!(distinct.len() >= 4, "the days differ: {}", distinct.len());
+    }
+
+    #[test]
+    fn the_timeline_search_predicts_every_day_of_the_built_in_policies() {
+        let packs: Vec<String> = crate::policy::packs::names()
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        let runtime = crate::expression::Runtime::new();
+        let params = crate::policy::params(None);
+        let sources = crate::policy::sources::builtin(&packs);
+        let set = crate::policy::load(&sources, &params, &runtime);
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let engine = |policies: Vec<Policy>| {
+            Engine::new(
+                &runtime,
+                Arc::new(policies),
+                &params,
+                midnight(day("2026-01-01")),
+                root.to_path_buf(),
+            )
+        };
+        let real = engine(set.policies.to_vec());
+        let traced = engine(
+            set.policies
+                .iter()
+                .map(Policy::with_now_on_the_left)
+                .collect(),
+        )
+        .with_traced_now();
+        let timed: Vec<bool> = set.policies.iter().map(reads_now).collect();
+        let meter = Meter::default();
+        for plan in ["payments-plan.yaml", "city-iscp-low.yaml"] {
+            let loaded = crate::document::load(
+                &root.join("fixtures/plans").join(plan),
+                plan,
+                &crate::document::LoadOptions::default(),
+            )
+            .unwrap();
+            let documents = loaded.documents;
+            let data: Vec<Data> = documents.iter().map(|d| Data::from_node(&d.root)).collect();
+            // Every day over three years: reviews, exercises, tests and evidence lapse in turn.
+            let days: Vec<NaiveDate> = (0..1100)
+                .map(|k| day("2025-01-01") + Days::new(k))
+                .collect();
+            let nows: Vec<_> = days.iter().map(|d| midnight(*d)).collect();
+            let per_policy = |found: Vec<(usize, String)>| {
+                let mut by: HashMap<usize, std::collections::BTreeSet<String>> = HashMap::new();
+                for (policy, print) in found {
+                    by.entry(policy).or_default().insert(print);
+                }
+                by
+            };
+            let truth: Vec<_> = real
+                .fingerprints_by_day(&documents, &data, &nows, Some(&timed), &meter)
+                .into_iter()
+                .map(per_policy)
+                .collect();
+            let mut changes = 0;
+            for (k, now) in nows.iter().enumerate() {
+                let (found, horizons) =
+                    traced.fingerprints_traced(&documents, &data, *now, &timed, &meter);
+                let found = per_policy(found);
+                assert_eq!(found, truth[k], "{plan} as of {now}");
+                for (policy, horizon) in horizons.iter().enumerate().filter(|(p, _)| timed[*p]) {
+                    let Horizon::Until(until) = horizon else {
+                        panic!("{} is not followed on {plan}", set.policies[policy].id);
+                    };
+                    // The same findings on every day up to the horizon, and a change on it.
+                    let last = until.map_or(nows.len(), |u| {
+                        nows.iter().position(|n| *n >= u).unwrap_or(nows.len())
+                    });
+                    for later in k + 1..last {
+                        assert_eq!(
+                            truth[later].get(&policy),
+                            truth[k].get(&policy),
+                            "{} on {plan}: {} holds until {until:?}",
+                            set.policies[policy].id,
+                            nows[k]
+                        );
+                    }
+                    if truth
+                        .get(last)
+                        .is_some_and(|t| t.get(&policy) != truth[k].get(&policy))
+                    {
+                        changes += 1;
+                    }
+                }
+            }
+            assert!(changes >= 10, "{plan}: the days differ ({changes} changes)");
+        }
     }
 
     #[test]

@@ -71,6 +71,7 @@ fn run(runtime: &Runtime, data: &Data, test: &Json) -> Result<(), String> {
                         kind: "plan".into(),
                     },
                     now: chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap(),
+                    trace_now: false,
                     params: data,
                     run: &run,
                     plan_dir: PathBuf::from("."),

@@ -188,9 +188,8 @@ fn every_obligation_has_its_exact_first_day() {
             "upcoming 2027-02-15 - plans/review.yaml TEAM-REVIEW-001 metadata.next_review",
             // Not monotone: from 14 days before EX-1 (2027-03-01) to the day before it.
             "upcoming 2027-02-15 2027-02-28 plans/review.yaml TEAM-EX-001 exercises[0].scope",
-            // Three days before EX-1, seen by the probe of 2027-02-26. (Three days before EX-3,
-            // 2027-01-10 to 2027-01-12, falls between the probes of 01-08 and 01-15: see
-            // `a_non_monotone_finding_shorter_than_the_step_needs_a_finer_step`.)
+            // Three days before EX-3 and before EX-1: spells shorter than a week, each dated.
+            "upcoming 2027-01-10 2027-01-12 plans/review.yaml TEAM-SHORT-001 exercises[2].scope",
             "upcoming 2027-02-26 2027-02-28 plans/review.yaml TEAM-SHORT-001 exercises[0].scope",
             // An exception expiring inside the window: the unowned plan it waives is not overdue,
             // the exception's last day is the date to watch.
@@ -220,39 +219,78 @@ fn a_wider_window_dates_what_lies_beyond_the_first() {
 }
 
 #[test]
-fn a_non_monotone_finding_shorter_than_the_step_needs_a_finer_step() {
+fn the_step_changes_nothing_when_the_timeline_follows_every_policy() {
     let ws = workspace();
-    // TEAM-SHORT-001 holds for EX-3 from 2027-01-10 to 2027-01-12 and for EX-1 from 2027-02-26
-    // to 2027-02-28. Probes every 7 days from 2027-01-01 fall on 01-08, 01-15, ..., 02-26:
-    // the first window lies between two probes and is not seen, the second is.
-    let coarse = lines(&due_json(ws.path(), &["--within", "90d", "plans"]));
-    let short: Vec<&String> = coarse.iter().filter(|l| l.contains("TEAM-SHORT")).collect();
+    // Every team policy compares `now` with dates and durations: the timeline search follows
+    // them from change to change, so no policy is probed and the step does not matter.
+    let coarse = due_json(ws.path(), &["--within", "90d", "plans"]);
+    assert_eq!(coarse["probedPolicies"], serde_json::json!([]));
+    for step in ["1d", "30d", "90d"] {
+        let other = due_json(ws.path(), &["--within", "90d", "--step", step, "plans"]);
+        assert_eq!(lines(&other), lines(&coarse), "--step {step}");
+    }
+}
+
+/// Policies whose use of `now` the timeline search cannot follow (calendar fields): the last
+/// month of each quarter (March: a 31-day spell), and pay day, the 15th of each month (1-day
+/// spells).
+const CALENDAR_POLICIES: &str = "\
+id: TEAM-QUARTER-001
+title: In the last month of a quarter, the plan has a quarter report
+severity: info
+kinds: [ContinuityPlan]
+select: metadata
+rule: has(self.quarter_report) || !(now.getMonth() in [2, 5, 8, 11])
+message: no quarter report in the last month of the quarter
+help: attach the quarter report
+---
+id: TEAM-PAYDAY-001
+title: On pay day the payroll check is recorded
+severity: info
+kinds: [ContinuityPlan]
+select: metadata
+rule: has(self.payroll_check) || now.getDate() != 15
+message: no payroll check on pay day
+help: record the payroll check
+";
+
+#[test]
+fn a_policy_the_timeline_cannot_follow_is_probed_and_bisected() {
+    let ws = workspace();
+    std::fs::write(ws.path().join("policies/team.yaml"), CALENDAR_POLICIES).unwrap();
+    let args = ["--within", "120d", "--no-exceptions", "plans/review.yaml"];
+    let coarse = due_json(ws.path(), &args);
     assert_eq!(
-        short,
-        [
-            &"upcoming 2027-02-26 2027-02-28 plans/review.yaml TEAM-SHORT-001 exercises[0].scope"
-                .to_string()
-        ]
+        coarse["probedPolicies"],
+        serde_json::json!(["TEAM-PAYDAY-001", "TEAM-QUARTER-001"])
     );
-    // A 1-day step sees both, with their exact days.
-    let fine = lines(&due_json(
-        ws.path(),
-        &["--within", "90d", "--step", "1d", "plans"],
-    ));
-    assert!(fine.contains(
-        "upcoming 2027-01-10 2027-01-12 plans/review.yaml TEAM-SHORT-001 exercises[2].scope"
-    ));
-    assert!(fine.contains(
-        "upcoming 2027-02-26 2027-02-28 plans/review.yaml TEAM-SHORT-001 exercises[0].scope"
-    ));
-    // Everything else is the same at either step.
-    let rest = |s: &BTreeSet<String>| -> BTreeSet<String> {
-        s.iter()
-            .filter(|l| !l.contains("TEAM-SHORT"))
-            .cloned()
-            .collect()
-    };
-    assert_eq!(rest(&coarse), rest(&fine));
+    // Probes every 7 days from 2027-01-01 (01-08, 01-15, ...): March is seen by the probes of
+    // 03-05 to 03-26 and bisected to its exact first and last days; of the pay days only
+    // 01-15 falls on a probe, so the spell is dated 01-15 and the later ones are missed.
+    assert_eq!(
+        lines(&coarse),
+        set(&[
+            "upcoming 2027-01-15 2027-01-15 plans/review.yaml TEAM-PAYDAY-001 metadata.payroll_check",
+            "upcoming 2027-03-01 2027-03-31 plans/review.yaml TEAM-QUARTER-001 metadata.quarter_report",
+        ])
+    );
+    // A 1-day step sees every pay day: the finding holds until the last one in the window.
+    let mut fine = args.to_vec();
+    fine.extend(["--step", "1d"]);
+    assert_eq!(
+        lines(&due_json(ws.path(), &fine)),
+        set(&[
+            "upcoming 2027-01-15 2027-04-15 plans/review.yaml TEAM-PAYDAY-001 metadata.payroll_check",
+            "upcoming 2027-03-01 2027-03-31 plans/review.yaml TEAM-QUARTER-001 metadata.quarter_report",
+        ])
+    );
+    // The timeline says which policies were probed and what that means.
+    let (code, out, err) = due(ws.path(), &args);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("note: TEAM-PAYDAY-001, TEAM-QUARTER-001 use `now` in a way the timeline"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -523,7 +561,7 @@ fn the_upcoming_window_follows_due_within_and_0d_leaves_it_out() {
         &["--format", "markdown", "--due-within", "30d", "plans"],
     );
     assert!(
-        out.contains("From 2027-01-01 to 2027-01-31 (30 days): 0 upcoming, 2 overdue, 0 exception(s) expiring."),
+        out.contains("From 2027-01-01 to 2027-01-31 (30 days): 1 upcoming, 2 overdue, 0 exception(s) expiring."),
         "{err}{out}"
     );
     let (_, out, _) = evidence(
@@ -554,4 +592,87 @@ fn an_extra_html_report_gets_the_upcoming_section_too() {
         .unwrap_or_else(|e| panic!("{e}: {err}"));
     assert!(html.contains("<h2>Upcoming</h2>"));
     assert!(html.contains("<svg class=\"timeline\""));
+}
+
+/// The fingerprints of the findings `check` reports on `paths` as of `day`.
+fn checked_on(day: &str, paths: &[&str]) -> BTreeSet<String> {
+    let mut args = vec![
+        "check",
+        "--as-of",
+        day,
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ];
+    args.extend_from_slice(paths);
+    let (code, out, err) = bcpcheck_in(&root(), &args);
+    assert_eq!(code, 0, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn what_due_dates_is_what_check_reports_on_that_day_with_every_pack_and_the_portfolio() {
+    // The portfolio (a register whose provider evidence lapses, read through the workspace)
+    // and the plans of two packs' conditions, over two years of the built-in packs.
+    for paths in [&["fixtures/portfolio"][..], &["fixtures/plans"][..]] {
+        let mut args = vec!["due", "--as-of", "2026-12-06", "--within", "730d"];
+        args.extend(["--format", "json"]);
+        args.extend_from_slice(paths);
+        let (code, out, err) = bcpcheck_in(&root(), &args);
+        assert_eq!(code, 0, "{err}");
+        let report: Value = serde_json::from_str(&out).unwrap();
+        let upcoming: Vec<&Value> = report["obligations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["kind"] == "upcoming")
+            .collect();
+        assert!(upcoming.len() >= 10, "{paths:?}: {}", upcoming.len());
+        if paths[0] == "fixtures/portfolio" {
+            let register: Vec<(&str, &str)> = upcoming
+                .iter()
+                .filter(|o| o["policy"] == "PORT-PRV-002")
+                .map(|o| (o["date"].as_str().unwrap(), o["path"].as_str().unwrap()))
+                .collect();
+            assert_eq!(
+                register,
+                [
+                    ("2027-05-01", "providers[1].continuity_evidence"),
+                    ("2027-06-16", "providers[0].continuity_evidence"),
+                ]
+            );
+        }
+        let mut days: BTreeSet<&str> = BTreeSet::new();
+        for o in &upcoming {
+            days.insert(o["date"].as_str().unwrap());
+        }
+        for date in days {
+            let before =
+                chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap() - chrono::Days::new(1);
+            let (on, eve) = (
+                checked_on(date, paths),
+                checked_on(&before.to_string(), paths),
+            );
+            for o in upcoming.iter().filter(|o| o["date"] == date) {
+                let print = o["fingerprint"].as_str().unwrap();
+                assert!(
+                    on.contains(print),
+                    "{} not reported on {date}",
+                    o["message"]
+                );
+                assert!(
+                    !eve.contains(print),
+                    "{} reported on the eve of {date}",
+                    o["message"]
+                );
+            }
+        }
+    }
 }

@@ -96,7 +96,23 @@ pub fn human(due: &Due) -> String {
     }
     out.push_str(&headline(due));
     out.push('\n');
+    if let Some(note) = probed_note(due) {
+        let _ = writeln!(out, "note: {note}");
+    }
     out
+}
+
+/// What to know when some policies could not be followed day by day.
+fn probed_note(due: &Due) -> Option<String> {
+    (!due.probed.is_empty()).then(|| {
+        format!(
+            "{} use `now` in a way the timeline search cannot follow, so they were probed every \
+             {} day(s): a finding of theirs that lasts less than that can be missed (`--step 1d` \
+             sees every day)",
+            due.probed.join(", "),
+            due.step
+        )
+    })
 }
 
 /// One line per obligation: `plan: date policy item -- what to do`.
@@ -147,6 +163,7 @@ pub fn json(due: &Due) -> String {
         "start": due.start.to_string(),
         "end": due.end.to_string(),
         "stepDays": due.step,
+        "probedPolicies": due.probed,
         "summary": {"overdue": overdue, "upcoming": upcoming, "exceptionsExpiring": exceptions},
         "obligations": obligations,
     });
@@ -163,6 +180,9 @@ fn cell(text: &str) -> String {
 /// The markdown form: per plan, a table sorted by date.
 pub fn markdown(due: &Due) -> String {
     let mut out = format!("# What lapses next\n\n{}\n", headline(due));
+    if let Some(note) = probed_note(due) {
+        let _ = writeln!(out, "\n> Note: {note}");
+    }
     for (file, list) in by_plan(due) {
         let _ = writeln!(out, "\n## `{file}`\n");
         out.push_str("| Date | Policy | Item | What to do |\n|---|---|---|---|\n");
