@@ -383,8 +383,8 @@ pub struct DueArgs {
     /// How far ahead to look, as a period (`90d`, `12w`, `1y`...).
     #[arg(long, value_name = "PERIOD", default_value = "90d")]
     pub within: String,
-    /// Days between the probes of policies that read `now`: a finding that appears and disappears
-    /// within less than this is not seen.
+    /// Days between the probes of a policy that uses `now` in a way the timeline search cannot
+    /// follow (such as `now.getMonth()`): a finding of it that lasts less than this can be missed.
     #[arg(long, value_name = "PERIOD", default_value = "7d")]
     pub step: String,
     /// First day of the window (YYYY-MM-DD) instead of today.

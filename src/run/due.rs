@@ -1,10 +1,13 @@
 //! A `due` run: what lapses within a window. Every plan is checked at the start of the window;
-//! the policies that read `now` are then probed at fixed steps up to its end, and each finding
-//! that appears gets its first day by bisection on its (policy, plan) pair alone.
+//! the policies that read `now` are then followed along a timeline: evaluated with a traced `now`
+//! (see `expression::timeline`), each evaluation says until when its findings hold, and the
+//! policy is evaluated again on that day only. Every date is exact, non-monotone policies
+//! included.
 //!
-//! Precision: a finding present at a probe day is dated exactly (to the day), whatever it does
-//! between probes. A finding of a non-monotone policy that appears *and* disappears between two
-//! consecutive probes (within less than one step) is not seen; `step` bounds that blind spot.
+//! A policy whose use of `now` the trace cannot follow is probed instead, at fixed steps, and
+//! each finding that appears gets its first day by bisection on its (policy, plan) pair alone. A
+//! finding of such a policy that appears *and* disappears between two consecutive probes (within
+//! less than one step) is not seen; `step` bounds that blind spot.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -33,7 +36,7 @@ use crate::waiver::{self, PlanFindings};
 pub struct Window {
     /// Days after the start (`--as-of`) the window ends (inclusive).
     pub within: u32,
-    /// Days between two probes of the policies that read `now` (at least 1).
+    /// Days between two probes of the policies the timeline search cannot follow (at least 1).
     pub step: u32,
 }
 
