@@ -17,6 +17,7 @@ use super::compile::{Compiled, Runtime};
 use super::functions::{file_exists, text_of};
 use super::interchange;
 use super::shared::{self, Data, Owned};
+use super::timeline::{self, Horizon};
 use super::workspace::WorkspaceValue;
 use crate::document::Segment;
 
@@ -57,6 +58,9 @@ pub struct DocumentBindings<'a> {
     /// The repository root that `fileExists` may not leave.
     pub root_dir: PathBuf,
 }
+
+/// A value kept for a document, with what its evaluation added to a trace of `now`.
+type Cached = (Result<Owned, EvalError>, Option<Horizon>);
 
 /// The value of an expression in a run, once evaluated.
 type RunValue = OnceLock<Result<Owned, EvalError>>;
@@ -122,8 +126,9 @@ pub struct DocumentScope<'d> {
     now: Owned,
     dirs: Arc<(PathBuf, PathBuf)>,
     /// Values of expressions that read neither `self` nor `variables`, by source text: the same
-    /// for every policy and match of this document (the cross-reference policies share id lists).
-    cache: std::cell::RefCell<HashMap<String, Result<Owned, EvalError>>>,
+    /// for every policy and match of this document (the cross-reference policies share id lists);
+    /// with a traced `now`, with what each added to the trace, replayed on reuse.
+    cache: std::cell::RefCell<HashMap<String, Cached>>,
 }
 
 /// The names an expression can read, resolved by reference: nothing is copied per evaluation.
@@ -258,13 +263,20 @@ impl<'d> DocumentScope<'d> {
                 continue;
             }
             let cached = self.cache.borrow().get(&expr.text).cloned();
-            let result = cached.unwrap_or_else(|| {
-                let result = scope.evaluate_owned(expr);
-                self.cache
-                    .borrow_mut()
-                    .insert(expr.text.clone(), result.clone());
-                result
-            });
+            let result = match cached {
+                Some((result, horizon)) => {
+                    // Its value depends on the day as it did where it was computed.
+                    timeline::replay(horizon);
+                    result
+                }
+                None => {
+                    let (result, horizon) = timeline::traced_part(|| scope.evaluate_owned(expr));
+                    self.cache
+                        .borrow_mut()
+                        .insert(expr.text.clone(), (result.clone(), horizon));
+                    result
+                }
+            };
             scope.bind_result(name, result);
         }
         scope.variables()

@@ -68,6 +68,54 @@ pub fn traced<T>(now: DateTime<FixedOffset>, evaluate: impl FnOnce() -> T) -> (T
     (result, horizon)
 }
 
+/// Runs `evaluate` as a part of the running trace, and returns with its result what that part
+/// adds to the trace (`None` when no trace runs), to [`replay`] wherever the result is reused.
+pub fn traced_part<T>(evaluate: impl FnOnce() -> T) -> (T, Option<Horizon>) {
+    let outer = TRACE.with(|t| {
+        let mut t = t.borrow_mut();
+        let trace = t.as_mut()?;
+        Some((trace.next.take(), std::mem::take(&mut trace.opaque)))
+    });
+    let result = evaluate();
+    let Some((next, opaque)) = outer else {
+        return (result, None);
+    };
+    let part = TRACE.with(|t| {
+        let mut t = t.borrow_mut();
+        let trace = t.as_mut()?;
+        let part = if trace.opaque {
+            Horizon::Opaque
+        } else {
+            Horizon::Until(trace.next)
+        };
+        trace.next = next;
+        trace.opaque = opaque;
+        Some(part)
+    });
+    if let Some(part) = part {
+        replay(Some(part));
+    }
+    (result, part)
+}
+
+/// Adds to the running trace what a part of an earlier one recorded (see [`traced_part`]).
+pub fn replay(part: Option<Horizon>) {
+    let Some(part) = part else {
+        return;
+    };
+    TRACE.with(|t| {
+        if let Some(trace) = t.borrow_mut().as_mut() {
+            match part {
+                Horizon::Opaque => trace.opaque = true,
+                Horizon::Until(Some(next)) => {
+                    trace.next = Some(trace.next.map_or(next, |n| n.min(next)));
+                }
+                Horizon::Until(None) => {}
+            }
+        }
+    });
+}
+
 /// `now` as a traced value.
 pub fn traced_now(now: DateTime<FixedOffset>) -> Box<dyn Val> {
     Box::new(TracedTime {

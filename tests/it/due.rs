@@ -676,3 +676,53 @@ fn what_due_dates_is_what_check_reports_on_that_day_with_every_pack_and_the_port
         }
     }
 }
+
+/// Two policies with the same variable, which reads `now`: the second reuses the value the
+/// first computed as of the same day.
+const SHARED_VARIABLE_POLICIES: &str = "\
+id: TEAM-A-001
+title: Recent exercises are listed
+severity: info
+kinds: [ContinuityPlan]
+variables:
+  - name: recent
+    expression: doc.exercises.filter(e, now - date(e.date) <= duration('720h'))
+rule: size(variables.recent) >= 0
+---
+id: TEAM-A-002
+title: An exercise was held in the last 30 days
+severity: warning
+kinds: [ContinuityPlan]
+variables:
+  - name: recent
+    expression: doc.exercises.filter(e, now - date(e.date) <= duration('720h'))
+rule: size(variables.recent) > 0
+message: no exercise in the last 30 days
+";
+
+#[test]
+fn a_variable_shared_by_two_policies_dates_both() {
+    let ws = workspace();
+    std::fs::write(
+        ws.path().join("policies/team.yaml"),
+        SHARED_VARIABLE_POLICIES,
+    )
+    .unwrap();
+    let plan = "\
+apiVersion: bcp/v1
+kind: ContinuityPlan
+metadata: {id: BCP-T-003, title: Shared, owner: PER-A}
+exercises:
+  - {id: EX-1, date: 2026-12-20, type: tabletop}
+";
+    std::fs::write(ws.path().join("plans/shared.yaml"), plan).unwrap();
+    let report = due_json(
+        ws.path(),
+        &["--within", "90d", "--no-exceptions", "plans/shared.yaml"],
+    );
+    // EX-1 is 30 days old on 2027-01-19, more on 2027-01-20.
+    assert_eq!(
+        lines(&report),
+        set(&["upcoming 2027-01-20 - plans/shared.yaml TEAM-A-002 "])
+    );
+}
