@@ -10,7 +10,7 @@ use chrono::{DateTime, FixedOffset};
 
 use super::budget::{ExprRole, Meter};
 use super::site::{Reason, Site, Verdict};
-use super::{locate, select, Engine, Position, Selected};
+use super::{select, unless_unreadable, Engine, Position, Selected};
 use crate::document::Document;
 use crate::expression::{traced, Compiled, Data, DocumentScope, Horizon, Variables};
 use crate::policy::Policy;
@@ -286,27 +286,12 @@ impl Engine {
                     continue;
                 };
                 // As `check_policy`: a value the schema found unreadable is not a finding here.
-                let reason = match verdict {
+                let verdict = match verdict {
                     Verdict::Fail(Reason::BadValue { .. }) => continue,
-                    Verdict::Fail(reason) => {
-                        if !at.unreadable.is_empty() {
-                            let touch = match reason {
-                                Reason::RuleFalse => locate::Touch::Reads,
-                                _ => locate::Touch::ReadsOrHolds,
-                            };
-                            if locate::reads_unreadable(
-                                policy,
-                                doc,
-                                match_path,
-                                at.unreadable,
-                                touch,
-                            ) {
-                                continue;
-                            }
-                        }
-                        reason
-                    }
-                    _ => continue,
+                    verdict => unless_unreadable(verdict, policy, doc, match_path, at.unreadable),
+                };
+                let Verdict::Fail(reason) = verdict else {
+                    continue;
                 };
                 let key = match &reason {
                     Reason::RuleFalse => (0, String::new()),

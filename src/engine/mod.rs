@@ -201,18 +201,19 @@ impl Engine {
     }
 
     /// [`Engine::check_all`] as of `now` instead of the engine's date, over documents already
-    /// converted (`data[i]` is `Data::from_node(&documents[i].root)`): for `due`, which evaluates
-    /// one plan on many days and converts it once.
+    /// converted (`data[i]` is `Data::from_node(&documents[i].root)`), and with `only`, just the
+    /// policies it marks: for `due`, which evaluates one plan on many days and converts it once.
     pub fn check_all_as_of(
         &self,
         documents: &[Document],
         data: &[Data],
         now: DateTime<FixedOffset>,
+        only: Option<&[bool]>,
         meter: &Meter,
     ) -> DocumentResult {
         self.check_all_with(documents, |doc, index| match data.get(index) {
-            Some(data) => self.check_converted(doc, data, now, index, meter),
-            None => self.check(doc, index, meter),
+            Some(data) => self.check_converted(doc, data, now, only, index, meter),
+            None => self.check_converted(doc, &Data::from_node(&doc.root), now, only, index, meter),
         })
     }
 
@@ -224,7 +225,7 @@ impl Engine {
         data: &[Data],
         meter: &Meter,
     ) -> DocumentResult {
-        self.check_all_as_of(documents, data, self.now, meter)
+        self.check_all_as_of(documents, data, self.now, None, meter)
     }
 
     /// Sums the results of `check` over `documents`.
@@ -266,15 +267,24 @@ impl Engine {
     /// Evaluates every policy on document number `index` of its file, publishing on `meter` what
     /// it evaluates so that the watchdog can see an evaluation that overruns its budget.
     pub fn check(&self, doc: &Document, index: usize, meter: &Meter) -> DocumentResult {
-        self.check_converted(doc, &Data::from_node(&doc.root), self.now, index, meter)
+        self.check_converted(
+            doc,
+            &Data::from_node(&doc.root),
+            self.now,
+            None,
+            index,
+            meter,
+        )
     }
 
-    /// [`Engine::check`] over `data` (the converted `doc`), as of `now`.
+    /// [`Engine::check`] over `data` (the converted `doc`), as of `now`, of the policies `only`
+    /// marks (all without).
     fn check_converted(
         &self,
         doc: &Document,
         data: &Data,
         now: DateTime<FixedOffset>,
+        only: Option<&[bool]>,
         index: usize,
         meter: &Meter,
     ) -> DocumentResult {
@@ -296,7 +306,8 @@ impl Engine {
                 let applied = result.packs.iter().find(|(p, _)| p == pack);
                 applied.is_none_or(|(_, applies)| *applies)
             };
-            let outcome = if !policy.applies_to_kind(&doc.kind)
+            let outcome = if only.is_some_and(|only| !only.get(i).copied().unwrap_or(false))
+                || !policy.applies_to_kind(&doc.kind)
                 || !policy.pack.as_ref().is_none_or(pack_applies)
                 || policy.part().is_some_and(|part| delegated.contains(&part))
             {
@@ -562,18 +573,7 @@ impl Engine {
                     }
                     Verdict::NotApplicable
                 }
-                Verdict::Fail(_) | Verdict::Broken(..) if !at.unreadable.is_empty() => {
-                    let touch = match verdict {
-                        Verdict::Fail(Reason::RuleFalse) => locate::Touch::Reads,
-                        _ => locate::Touch::ReadsOrHolds,
-                    };
-                    if locate::reads_unreadable(policy, doc, match_path, at.unreadable, touch) {
-                        Verdict::NotApplicable
-                    } else {
-                        verdict
-                    }
-                }
-                verdict => verdict,
+                verdict => unless_unreadable(verdict, policy, doc, match_path, at.unreadable),
             };
             let site = Site {
                 policy,
@@ -715,6 +715,29 @@ fn select<'d>(policy: &Policy, doc: &Document, scope: &'d DocumentScope<'_>) -> 
         .into_iter()
         .filter_map(|path| scope.at(&path).map(|value| (path, value)))
         .collect()
+}
+
+/// `verdict`, or not applicable when the failure or bug comes from a value the schema found
+/// unreadable: the schema check reports that value once, and a policy stumbling on it neither
+/// fails nor reports a bug.
+fn unless_unreadable<'e>(
+    verdict: Verdict<'e>,
+    policy: &Policy,
+    doc: &Document,
+    match_path: &[Segment],
+    unreadable: &[&[Segment]],
+) -> Verdict<'e> {
+    let touch = match verdict {
+        _ if unreadable.is_empty() => return verdict,
+        Verdict::Fail(Reason::RuleFalse) => locate::Touch::Reads,
+        Verdict::Fail(_) | Verdict::Broken(..) => locate::Touch::ReadsOrHolds,
+        _ => return verdict,
+    };
+    if locate::reads_unreadable(policy, doc, match_path, unreadable, touch) {
+        Verdict::NotApplicable
+    } else {
+        verdict
+    }
 }
 
 /// Which policy on which document an evaluation is, and where to publish it (also for the

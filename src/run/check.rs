@@ -11,7 +11,7 @@ use super::settings::{RunError, Settings};
 use crate::baseline::Baseline;
 use crate::document::discover::{self, Candidate, Input, InputKind, Roots};
 use crate::document::{self, Format, LoadError, LoadOptions, API_VERSION, KNOWN_KINDS};
-use crate::engine::budget::{Budget, Limit};
+use crate::engine::budget::{Budget, Limit, Meter};
 use crate::engine::{pool, Engine};
 use crate::expression::{parse_date, Runtime};
 use crate::policy::{self, sources, PolicySet};
@@ -24,7 +24,9 @@ pub type FileDone = Arc<dyn Fn() + Send + Sync>;
 /// Called from a worker thread with each file's documents and findings once it is checked (for
 /// `due`, which re-evaluates them on other days without loading them again).
 pub type Visit = Arc<
-    dyn Fn(&Candidate, &[document::Document], &[crate::finding::Finding], &Engine) + Send + Sync,
+    dyn Fn(&Candidate, &[document::Document], &[crate::finding::Finding], &Engine, &Meter)
+        + Send
+        + Sync,
 >;
 
 /// Runs a whole check.
@@ -379,7 +381,13 @@ fn check_file(
         checked.packs,
     );
     if let Some(visit) = visit {
-        visit(candidate, &loaded.documents, &report.findings, engine);
+        visit(
+            candidate,
+            &loaded.documents,
+            &report.findings,
+            engine,
+            job.meter,
+        );
     }
     // Earlier attempts at this file overran the time budget: say where, now that the document is
     // at hand.

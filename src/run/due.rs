@@ -172,11 +172,19 @@ fn run_prepared(
             move |candidate: &Candidate,
                   documents: &[Document],
                   at_start: &[Finding],
-                  checked_by: &Engine| {
+                  checked_by: &Engine,
+                  meter: &Meter| {
                 let before: HashSet<&str> =
                     at_start.iter().map(|f| f.fingerprint.as_str()).collect();
                 let engines = probe.engines(checked_by);
-                let (upcoming, probed) = PlanProbe::new(&probe, engines, documents, &before).run();
+                // Within the check's budget: an evaluation past it is abandoned with this
+                // attempt, and the file checked again without its policy (disabled in the
+                // check's engine, so not searched either).
+                let search = PlanProbe::new(&probe, engines, documents, &before, meter);
+                let (upcoming, probed) = search.run(checked_by);
+                if meter.is_abandoned() {
+                    return;
+                }
                 if !upcoming.is_empty() || !probed.is_empty() {
                     let mut found = found.lock().unwrap_or_else(PoisonError::into_inner);
                     found.push((candidate.name.clone(), upcoming, probed));
@@ -397,14 +405,7 @@ impl Probe {
             Engines {
                 engine: make(&self.policies),
                 traced: self.rewritten.as_ref().map(|p| make(p).with_traced_now()),
-                // Each timed policy alone, for the bisections and to build findings on their
-                // first day.
-                solo: self
-                    .policies
-                    .iter()
-                    .zip(&self.timed)
-                    .map(|(p, timed)| timed.then(|| make(&Arc::new(vec![p.clone()]))))
-                    .collect(),
+                policies: self.policies.len(),
             }
         })
     }
@@ -437,21 +438,21 @@ impl Recipe {
     }
 }
 
-/// The engines of the search.
+/// The engines of the search, with the check's policies in the same order (so that the budget's
+/// watchdog names the right one).
 struct Engines {
-    /// Every policy, for the probes.
+    /// Every policy, for the probes, the bisections and the findings.
     engine: Engine,
     /// Every policy with a traced `now`, for the timeline search.
     traced: Option<Engine>,
-    /// Per policy that reads `now`, an engine running it alone.
-    solo: Vec<Option<Engine>>,
+    /// How many policies.
+    policies: usize,
 }
 
 impl Engines {
-    /// The engine running policy `only` alone, else every policy.
-    fn engine(&self, only: Option<usize>) -> &Engine {
-        only.and_then(|i| self.solo.get(i)?.as_ref())
-            .unwrap_or(&self.engine)
+    /// The mask of policy `policy` alone.
+    fn only(&self, policy: usize) -> Vec<bool> {
+        (0..self.policies).map(|i| i == policy).collect()
     }
 }
 
@@ -465,10 +466,12 @@ struct PlanProbe<'p> {
     before: &'p HashSet<&'p str>,
     /// The documents converted for evaluation, once.
     data: Vec<Data>,
-    /// Per policy (`None`: every timed policy) and day evaluated, the new findings, by fingerprint.
-    memo: HashMap<(Option<usize>, NaiveDate), HashMap<String, Finding>>,
+    /// Per policy and day evaluated, the new findings, by fingerprint.
+    memo: HashMap<(usize, NaiveDate), HashMap<String, Finding>>,
     /// Per policy and day the bisections evaluated, the new fingerprints (no message built).
     present: HashMap<(usize, NaiveDate), HashSet<String>>,
+    /// The meter of the check's job: every evaluation runs within its budget.
+    meter: &'p Meter,
 }
 
 impl<'p> PlanProbe<'p> {
@@ -477,10 +480,12 @@ impl<'p> PlanProbe<'p> {
         engines: &'p Engines,
         documents: &'p [Document],
         before: &'p HashSet<&'p str>,
+        meter: &'p Meter,
     ) -> Self {
         PlanProbe {
             probe,
             engines,
+            meter,
             documents,
             before,
             data: documents.iter().map(|d| Data::from_node(&d.root)).collect(),
@@ -489,68 +494,63 @@ impl<'p> PlanProbe<'p> {
         }
     }
 
-    /// The new findings on `day` of policy `only`, or of every timed policy (evaluated once).
-    fn at(&mut self, only: Option<usize>, day: NaiveDate) -> &HashMap<String, Finding> {
-        let (probe, documents, before) = (self.probe, self.documents, self.before);
+    /// The new findings of `policy` on `day` (evaluated once), with their messages.
+    fn at(&mut self, policy: usize, day: NaiveDate) -> &HashMap<String, Finding> {
+        let (engines, documents, before, meter) =
+            (self.engines, self.documents, self.before, self.meter);
         let data = &self.data;
-        self.memo.entry((only, day)).or_insert_with(|| {
-            let engine = self.engines.engine(only);
-            let solo = engine.policies().len() == 1 && probe.policies.len() > 1;
-            let found = engine
-                .check_all_as_of(documents, data, midnight(day), &Meter::default())
+        self.memo.entry((policy, day)).or_insert_with(|| {
+            let only = engines.only(policy);
+            let found = engines
+                .engine
+                .check_all_as_of(documents, data, midnight(day), Some(&only), meter)
                 .findings;
             found
                 .into_iter()
-                .map(|mut f| {
-                    // A policy evaluated alone is number 0 of its engine.
-                    if let (true, Some(i)) = (solo, only) {
-                        f.policy.index = i;
-                    }
-                    f
-                })
-                .filter(|f| probe.timed.get(f.policy.index).copied().unwrap_or(false))
-                .filter(|f| only.is_none_or(|i| f.policy.index == i))
                 .filter(|f| !before.contains(f.fingerprint.as_str()))
                 .map(|f| (f.fingerprint.clone(), f))
                 .collect()
         })
     }
 
-    /// The new fingerprints on `day` of policy `policy` alone: its verdicts only, for the
-    /// bisections (the findings themselves are built by [`PlanProbe::at`] on the days found).
+    /// The new fingerprints of `policy` on `day`: its verdicts only, for the bisections (the
+    /// findings themselves are built by [`PlanProbe::at`] on the days found).
     fn present(&mut self, policy: usize, day: NaiveDate) -> &HashSet<String> {
-        let (probe, documents, before) = (self.probe, self.documents, self.before);
+        let (engines, documents, before, meter) =
+            (self.engines, self.documents, self.before, self.meter);
         let data = &self.data;
         self.present.entry((policy, day)).or_insert_with(|| {
-            let engine = self.engines.engine(Some(policy));
-            let solo = engine.policies().len() == 1 && probe.policies.len() > 1;
+            let only = engines.only(policy);
             let days = [midnight(day)];
-            let found = engine.fingerprints_by_day(documents, data, &days, None, &Meter::default());
+            let found =
+                engines
+                    .engine
+                    .fingerprints_by_day(documents, data, &days, Some(&only), meter);
             found
                 .into_iter()
                 .flatten()
-                // A policy evaluated alone is number 0 of its engine.
-                .map(|(index, print)| (if solo { policy } else { index }, print))
-                .filter(|(index, print)| *index == policy && !before.contains(print.as_str()))
                 .map(|(_, print)| print)
+                .filter(|print| !before.contains(print.as_str()))
                 .collect()
         })
     }
 
     /// The new findings of the plan within the window, each dated, and the policies that were
-    /// probed because the timeline could not follow them.
-    fn run(mut self) -> (Vec<Appearing>, Vec<usize>) {
-        let (mut first, mut until, probed) = match &self.engines.traced {
-            Some(traced) => self.timeline(traced),
-            None => Default::default(),
+    /// probed because the timeline could not follow them. Policies `checked_by` switched off
+    /// (past the budget) are not searched.
+    fn run(mut self, checked_by: &Engine) -> (Vec<Appearing>, Vec<usize>) {
+        let timed: Vec<bool> = (self.probe.timed.iter().enumerate())
+            .map(|(i, timed)| *timed && !checked_by.is_disabled(i))
+            .collect();
+        let (mut first, mut until, followed) = match &self.engines.traced {
+            Some(traced) => self.timeline(traced, &timed),
+            None => (Firsts::new(), HashMap::new(), vec![false; timed.len()]),
         };
         // What the timeline could not follow is probed, with the policies' real `now`.
-        let searched: Vec<bool> = self
-            .probe
-            .timed
+        let searched: Vec<bool> = timed
             .iter()
-            .zip(&probed)
-            .map(|(timed, traced)| *timed && !traced)
+            .zip(&followed)
+            .map(|(timed, followed)| *timed && !followed)
             .collect();
         if searched.contains(&true) {
             self.probes(&searched, &mut first, &mut until);
@@ -558,7 +558,7 @@ impl<'p> PlanProbe<'p> {
         let mut out = Vec::new();
         for (print, (policy, date)) in first {
             // As of its first day (the message may name a number of days).
-            let finding = self.at(Some(policy), date).get(&print).cloned();
+            let finding = self.at(policy, date).get(&print).cloned();
             if let Some(finding) = finding {
                 let until = until.get(&print).copied();
                 out.push(Appearing {
@@ -576,27 +576,26 @@ impl<'p> PlanProbe<'p> {
     /// and again on each day its horizon says its verdicts may change, until the end. Returns
     /// per new fingerprint its policy and first day, the last day of those gone by the end, and
     /// per policy whether it was followed (not opaque) on this plan.
-    fn timeline(&mut self, traced: &Engine) -> (Firsts, HashMap<String, NaiveDate>, Vec<bool>) {
+    fn timeline(
+        &mut self,
+        traced: &Engine,
+        timed: &[bool],
+    ) -> (Firsts, HashMap<String, NaiveDate>, Vec<bool>) {
         let probe = self.probe;
         let end = midnight(probe.end);
-        let mut followed = probe.timed.clone();
+        let mut followed = timed.to_vec();
         // Per policy, its fingerprints on each day it was evaluated (they hold until the next).
         let mut states: HashMap<usize, Vec<(NaiveDate, HashSet<String>)>> = HashMap::new();
         let mut due: BTreeMap<DateTime<FixedOffset>, Vec<usize>> = BTreeMap::new();
-        let all: Vec<usize> = (0..probe.timed.len()).filter(|i| probe.timed[*i]).collect();
+        let all: Vec<usize> = (0..timed.len()).filter(|i| timed[*i]).collect();
         due.insert(midnight(probe.start), all);
         while let Some((now, list)) = due.pop_first() {
-            let mut only = vec![false; probe.timed.len()];
+            let mut only = vec![false; timed.len()];
             for i in &list {
                 only[*i] = true;
             }
-            let (found, horizons) = traced.fingerprints_traced(
-                self.documents,
-                &self.data,
-                now,
-                &only,
-                &Meter::default(),
-            );
+            let (found, horizons) =
+                traced.fingerprints_traced(self.documents, &self.data, now, &only, self.meter);
             let mut prints: HashMap<usize, HashSet<String>> = HashMap::new();
             for (policy, print) in found {
                 prints.entry(policy).or_default().insert(print);
@@ -660,7 +659,7 @@ impl<'p> PlanProbe<'p> {
             &self.data,
             &nows,
             Some(searched),
-            &Meter::default(),
+            self.meter,
         );
         let mut seen: HashMap<String, (usize, Vec<usize>)> = HashMap::new();
         for (k, found) in by_day.into_iter().enumerate() {
@@ -849,7 +848,7 @@ mod tests {
         let mut distinct = HashSet::new();
         for (now, found) in days.iter().zip(at_once) {
             let alone: std::collections::BTreeSet<(usize, String)> = engine
-                .check_all_as_of(&documents, &data, *now, &meter)
+                .check_all_as_of(&documents, &data, *now, None, &meter)
                 .findings
                 .into_iter()
                 .map(|f| (f.policy.index, f.fingerprint))

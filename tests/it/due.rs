@@ -726,3 +726,41 @@ exercises:
         set(&["upcoming 2027-01-20 - plans/shared.yaml TEAM-A-002 "])
     );
 }
+
+#[test]
+fn a_policy_that_runs_past_its_budget_on_a_later_day_is_stopped_and_the_rest_is_dated() {
+    let ws = workspace();
+    // Quick until 2027-01-20; from that day its rule iterates 200^4 times: hours.
+    let l = format!(
+        "[{}]",
+        (0..200)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let slow = format!(
+        "{POLICIES}---\nid: TEAM-SLOW-001\ntitle: slow later\nseverity: info\nkinds: [ContinuityPlan]\n\
+         select: metadata\nrule: \"now < date('2027-01-20') || {l}.all(a, {l}.all(b, {l}.all(c, \
+         {l}.all(d, a + b + c + d >= 0))))\"\n"
+    );
+    std::fs::write(ws.path().join("policies/team.yaml"), slow).unwrap();
+    let started = std::time::Instant::now();
+    let (code, out, err) = due(
+        ws.path(),
+        &["--within", "90d", "--format", "json", "plans/review.yaml"],
+    );
+    assert!(started.elapsed().as_secs() < 60, "stopped by the budget");
+    assert_eq!(code, 2, "a policy past its budget is an error: {err}");
+    assert!(
+        err.contains("TEAM-SLOW-001: evaluation took longer than the budget"),
+        "{err}"
+    );
+    // The other policies are still searched on the same plan.
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        lines(&report).contains(
+            "upcoming 2027-02-15 - plans/review.yaml TEAM-REVIEW-001 metadata.next_review"
+        ),
+        "{out}"
+    );
+}
