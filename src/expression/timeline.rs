@@ -38,15 +38,58 @@ impl Horizon {
     }
 }
 
-/// The trace of the evaluation running on this thread.
-struct Trace {
-    now: DateTime<FixedOffset>,
+/// What a trace, or a part of one, has learnt so far.
+#[derive(Clone, Copy)]
+struct Learnt {
     next: Option<DateTime<FixedOffset>>,
     opaque: bool,
 }
 
+impl Learnt {
+    const NOTHING: Learnt = Learnt {
+        next: None,
+        opaque: false,
+    };
+
+    fn turns_on(&mut self, day: DateTime<FixedOffset>) {
+        self.next = Some(self.next.map_or(day, |n| n.min(day)));
+    }
+
+    fn horizon(self) -> Horizon {
+        if self.opaque {
+            Horizon::Opaque
+        } else {
+            Horizon::Until(self.next)
+        }
+    }
+}
+
+/// The trace of the evaluation running on this thread: the whole, and the parts open within it
+/// (each learns what the whole learns while it is open; one left open by a panic does no harm).
+struct Trace {
+    now: DateTime<FixedOffset>,
+    whole: Learnt,
+    parts: Vec<Learnt>,
+}
+
+impl Trace {
+    fn learn(&mut self, mut change: impl FnMut(&mut Learnt)) {
+        change(&mut self.whole);
+        self.parts.iter_mut().for_each(change);
+    }
+}
+
 thread_local! {
     static TRACE: RefCell<Option<Trace>> = const { RefCell::new(None) };
+}
+
+/// Updates the running trace, if any.
+fn learn(change: impl FnMut(&mut Learnt)) {
+    TRACE.with(|t| {
+        if let Some(trace) = t.borrow_mut().as_mut() {
+            trace.learn(change);
+        }
+    });
 }
 
 /// Runs `evaluate` with the trace of `now` on, and returns its result and horizon. `now` must be
@@ -55,65 +98,43 @@ pub fn traced<T>(now: DateTime<FixedOffset>, evaluate: impl FnOnce() -> T) -> (T
     TRACE.with(|t| {
         *t.borrow_mut() = Some(Trace {
             now,
-            next: None,
-            opaque: false,
+            whole: Learnt::NOTHING,
+            parts: Vec::new(),
         })
     });
     let result = evaluate();
     let trace = TRACE.with(|t| t.borrow_mut().take());
-    let horizon = match trace {
-        Some(trace) if !trace.opaque => Horizon::Until(trace.next),
-        _ => Horizon::Opaque,
-    };
-    (result, horizon)
+    (result, trace.map_or(Horizon::Opaque, |t| t.whole.horizon()))
 }
 
 /// Runs `evaluate` as a part of the running trace, and returns with its result what that part
-/// adds to the trace (`None` when no trace runs), to [`replay`] wherever the result is reused.
+/// learnt (`None` when no trace runs), to [`replay`] wherever the result is reused.
 pub fn traced_part<T>(evaluate: impl FnOnce() -> T) -> (T, Option<Horizon>) {
-    let outer = TRACE.with(|t| {
+    let open = TRACE.with(|t| {
         let mut t = t.borrow_mut();
         let trace = t.as_mut()?;
-        Some((trace.next.take(), std::mem::take(&mut trace.opaque)))
+        trace.parts.push(Learnt::NOTHING);
+        Some(trace.parts.len())
     });
     let result = evaluate();
-    let Some((next, opaque)) = outer else {
-        return (result, None);
-    };
-    let part = TRACE.with(|t| {
-        let mut t = t.borrow_mut();
-        let trace = t.as_mut()?;
-        let part = if trace.opaque {
-            Horizon::Opaque
-        } else {
-            Horizon::Until(trace.next)
-        };
-        trace.next = next;
-        trace.opaque = opaque;
-        Some(part)
+    let part = open.and_then(|depth| {
+        TRACE.with(|t| {
+            let mut t = t.borrow_mut();
+            let trace = t.as_mut()?;
+            trace.parts.truncate(depth);
+            trace.parts.pop().map(Learnt::horizon)
+        })
     });
-    if let Some(part) = part {
-        replay(Some(part));
-    }
     (result, part)
 }
 
-/// Adds to the running trace what a part of an earlier one recorded (see [`traced_part`]).
+/// Adds to the running trace what a part of an earlier one learnt (see [`traced_part`]).
 pub fn replay(part: Option<Horizon>) {
-    let Some(part) = part else {
-        return;
-    };
-    TRACE.with(|t| {
-        if let Some(trace) = t.borrow_mut().as_mut() {
-            match part {
-                Horizon::Opaque => trace.opaque = true,
-                Horizon::Until(Some(next)) => {
-                    trace.next = Some(trace.next.map_or(next, |n| n.min(next)));
-                }
-                Horizon::Until(None) => {}
-            }
-        }
-    });
+    match part {
+        Some(Horizon::Opaque) => opaque(),
+        Some(Horizon::Until(Some(next))) => learn(|l| l.turns_on(next)),
+        Some(Horizon::Until(None)) | None => {}
+    }
 }
 
 /// `now` as a traced value.
@@ -126,31 +147,24 @@ pub fn traced_now(now: DateTime<FixedOffset>) -> Box<dyn Val> {
 
 /// Records that an outcome may turn when `now` reaches `turn`.
 fn record(turn: DateTime<FixedOffset>) {
-    TRACE.with(|t| {
-        let mut t = t.borrow_mut();
-        let Some(trace) = t.as_mut() else {
-            return;
-        };
-        let next = match trace.now.cmp(&turn) {
-            // Constant while `now < turn`: next possible change on the first midnight at or after it.
-            Ordering::Less => first_midnight_from(turn),
-            // Equal only today: tomorrow differs.
-            Ordering::Equal => trace.now.checked_add_days(Days::new(1)),
-            Ordering::Greater => None,
-        };
-        if let Some(next) = next {
-            trace.next = Some(trace.next.map_or(next, |n| n.min(next)));
-        }
-    });
+    let Some(now) = TRACE.with(|t| t.borrow().as_ref().map(|t| t.now)) else {
+        return;
+    };
+    let next = match now.cmp(&turn) {
+        // Constant while `now < turn`: next possible change on the first midnight at or after it.
+        Ordering::Less => first_midnight_from(turn),
+        // Equal only today: tomorrow differs.
+        Ordering::Equal => now.checked_add_days(Days::new(1)),
+        Ordering::Greater => None,
+    };
+    if let Some(next) = next {
+        learn(|l| l.turns_on(next));
+    }
 }
 
 /// Marks the running trace opaque.
 fn opaque() {
-    TRACE.with(|t| {
-        if let Some(trace) = t.borrow_mut().as_mut() {
-            trace.opaque = true;
-        }
-    });
+    learn(|l| l.opaque = true);
 }
 
 /// The first UTC midnight at or after `instant`.
@@ -694,6 +708,25 @@ mod tests {
             let (result, until) = traced_at(&runtime, text, day);
             assert_eq!((result, until.as_deref()), expected, "{text} as of {day}");
         }
+    }
+
+    #[test]
+    fn a_part_learns_what_the_whole_learns_and_is_replayed_where_its_value_is_reused() {
+        let runtime = Runtime::new();
+        let expr = runtime
+            .compile("now >= date('2027-01-10')")
+            .unwrap()
+            .with_now_on_the_left();
+        let now = midnight("2027-01-01");
+        let ((_, part), whole) = traced(now, || {
+            traced_part(|| eval_as_of(&runtime, &expr, now, true))
+        });
+        let expected = Horizon::Until(Some(midnight("2027-01-10")));
+        assert_eq!((part, whole), (Some(expected), expected));
+        // Another policy reusing the value learns the same.
+        assert_eq!(traced(now, || replay(part)).1, expected);
+        // Without a trace there is nothing to learn.
+        assert_eq!(traced_part(|| ()).1, None);
     }
 
     #[test]
