@@ -275,55 +275,6 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// Calls `visit` on every node of `expr`, each before its children.
-pub(super) fn each_node_mut(expr: &mut IdedExpr, visit: &mut dyn FnMut(&mut IdedExpr)) {
-    visit(expr);
-    match &mut expr.expr {
-        Expr::Select(select) => each_node_mut(&mut select.operand, visit),
-        Expr::Call(call) => {
-            if let Some(target) = call.target.as_deref_mut() {
-                each_node_mut(target, visit);
-            }
-            for arg in &mut call.args {
-                each_node_mut(arg, visit);
-            }
-        }
-        Expr::Comprehension(c) => {
-            let c = &mut **c;
-            for part in [
-                &mut c.iter_range,
-                &mut c.accu_init,
-                &mut c.loop_cond,
-                &mut c.loop_step,
-                &mut c.result,
-            ] {
-                each_node_mut(part, visit);
-            }
-        }
-        Expr::List(list) => {
-            for element in &mut list.elements {
-                each_node_mut(element, visit);
-            }
-        }
-        Expr::Map(map) => {
-            for entry in &mut map.entries {
-                if let EntryExpr::MapEntry(e) = &mut entry.expr {
-                    each_node_mut(&mut e.key, visit);
-                    each_node_mut(&mut e.value, visit);
-                }
-            }
-        }
-        Expr::Struct(s) => {
-            for entry in &mut s.entries {
-                if let EntryExpr::StructField(f) = &mut entry.expr {
-                    each_node_mut(&mut f.value, visit);
-                }
-            }
-        }
-        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

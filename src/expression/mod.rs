@@ -10,7 +10,8 @@
 //! - `interchange`: values in the JSON form of `cel.expr.Value`, for conformance tests;
 //! - `shared`: plan data as reference-counted CEL values;
 //! - `workspace`: the `workspace` variable, built once per run;
-//! - `timeline`: evaluation with a traced `now`, which tells until when a result holds (`due`).
+//! - `timeline`: evaluation with a traced `now`, which tells until when a result holds (`due`);
+//! - `tree`: walking the syntax tree, for the rewrites made after parsing.
 
 mod analysis;
 mod compile;
@@ -21,6 +22,7 @@ mod quoted;
 mod scope;
 mod shared;
 mod timeline;
+mod tree;
 mod workspace;
 
 pub use analysis::{unknown_name_help, Access, Root, GLOBAL_FUNCTIONS, ROOT_VARIABLES};

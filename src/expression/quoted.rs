@@ -82,7 +82,7 @@ pub fn restore(expr: &mut IdedExpr, names: &[(String, String)]) {
     if names.is_empty() {
         return;
     }
-    super::compile::each_node_mut(expr, &mut |node| {
+    super::tree::each_node_mut(expr, &mut |node| {
         if let Expr::Select(select) = &mut node.expr {
             if let Some((_, name)) = names.iter().find(|(p, _)| *p == select.field) {
                 select.field = name.clone();

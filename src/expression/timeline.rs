@@ -537,7 +537,7 @@ const MIRRORED: &[(&str, &str)] = &[
 /// right operand is `now` plus or minus constants, so that nothing else is evaluated in another
 /// order.
 pub fn now_on_the_left(expr: &mut IdedExpr) {
-    super::compile::each_node_mut(expr, &mut |node| {
+    super::tree::each_node_mut(expr, &mut |node| {
         let id = node.id;
         let Expr::Call(call) = &mut node.expr else {
             return;
