@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use cel::common::ast::{EntryExpr, Expr};
+use cel::common::ast::Expr;
 use cel::{Env, IdedExpr};
 
 use super::analysis::{analyse, Access, Analysis};
@@ -219,31 +219,6 @@ enum Shape {
     Unspecified(u64),
 }
 
-/// The direct sub-expressions of `expr`.
-fn children(expr: &IdedExpr) -> Vec<&IdedExpr> {
-    match &expr.expr {
-        Expr::Call(call) => call.target.iter().map(|t| &**t).chain(&call.args).collect(),
-        Expr::Comprehension(c) => vec![
-            &c.iter_range,
-            &c.accu_init,
-            &c.loop_cond,
-            &c.loop_step,
-            &c.result,
-        ],
-        Expr::List(list) => list.elements.iter().collect(),
-        Expr::Map(cel::common::ast::MapExpr { entries })
-        | Expr::Struct(cel::common::ast::StructExpr { entries, .. }) => entries
-            .iter()
-            .flat_map(|entry| match &entry.expr {
-                EntryExpr::MapEntry(e) => vec![&e.key, &e.value],
-                EntryExpr::StructField(f) => vec![&f.value],
-            })
-            .collect(),
-        Expr::Select(select) => vec![&*select.operand],
-        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => Vec::new(),
-    }
-}
-
 /// Checks the depth of the tree without recursing, so that a deep tree cannot overflow the stack
 /// here either; the recursive analysis runs only on trees found fine.
 fn shape(root: &IdedExpr) -> Shape {
@@ -255,7 +230,11 @@ fn shape(root: &IdedExpr) -> Shape {
         if matches!(expr.expr, Expr::Unspecified) {
             return Shape::Unspecified(expr.id);
         }
-        stack.extend(children(expr).into_iter().map(|c| (c, depth + 1)));
+        stack.extend(
+            super::tree::children(expr)
+                .into_iter()
+                .map(|c| (c, depth + 1)),
+        );
     }
     Shape::Fine
 }

@@ -11,7 +11,7 @@
 //! - `shared`: plan data as reference-counted CEL values;
 //! - `workspace`: the `workspace` variable, built once per run;
 //! - `timeline`: evaluation with a traced `now`, which tells until when a result holds (`due`);
-//! - `tree`: walking the syntax tree, for the rewrites made after parsing.
+//! - `tree`: walking the syntax tree (its shape check, and the rewrites made after parsing).
 
 mod analysis;
 mod compile;

@@ -1,7 +1,33 @@
-//! Walking a compiled expression's syntax tree, for the rewrites made after parsing.
+//! Walking a compiled expression's syntax tree: its shape check, and the rewrites made after
+//! parsing.
 
 use cel::common::ast::{EntryExpr, Expr};
 use cel::IdedExpr;
+
+/// The direct sub-expressions of `expr`.
+pub(super) fn children(expr: &IdedExpr) -> Vec<&IdedExpr> {
+    match &expr.expr {
+        Expr::Call(call) => call.target.iter().map(|t| &**t).chain(&call.args).collect(),
+        Expr::Comprehension(c) => vec![
+            &c.iter_range,
+            &c.accu_init,
+            &c.loop_cond,
+            &c.loop_step,
+            &c.result,
+        ],
+        Expr::List(list) => list.elements.iter().collect(),
+        Expr::Map(cel::common::ast::MapExpr { entries })
+        | Expr::Struct(cel::common::ast::StructExpr { entries, .. }) => entries
+            .iter()
+            .flat_map(|entry| match &entry.expr {
+                EntryExpr::MapEntry(e) => vec![&e.key, &e.value],
+                EntryExpr::StructField(f) => vec![&f.value],
+            })
+            .collect(),
+        Expr::Select(select) => vec![&*select.operand],
+        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => Vec::new(),
+    }
+}
 
 /// Calls `visit` on every node of `expr`, each before its children.
 pub(super) fn each_node_mut(expr: &mut IdedExpr, visit: &mut dyn FnMut(&mut IdedExpr)) {
