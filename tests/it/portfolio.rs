@@ -357,6 +357,22 @@ const DEFECTS: &[(&str, &str, &str, &str, &str, &str)] = &[
         "{part: communications",
     ),
     (
+        "it-recovery.md",
+        "it-recovery-dep-slow.md",
+        "PORT-DEP-001",
+        "bcp/it-recovery.md",
+        "processes[0].depends_on",
+        "depends_on: [DEP-AD, DEP-NET]",
+    ),
+    (
+        "it-recovery.md",
+        "it-recovery-dep-rpo.md",
+        "PORT-DEP-002",
+        "bcp/it-recovery.md",
+        "processes[0].depends_on",
+        "depends_on: [DEP-AD, DEP-NET]",
+    ),
+    (
         "permits-iscp.yaml",
         "permits-redefines-provider.yaml",
         "PORT-ID-001",
