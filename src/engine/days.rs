@@ -1,6 +1,8 @@
-//! One document's findings over many days at once, as fingerprints only (for `due`'s probes):
-//! what does not read `now` (the `select` matches, a `when` that reads no variable, the
-//! variables shared by the matches) is evaluated once for all the days, and no message is built.
+//! One document's findings on other days, as fingerprints only, for `due`: over many days at once
+//! (the probes: what does not read `now`, such as the `select` matches, a `when` that reads no
+//! variable and the variables shared by the matches, is evaluated once for all the days), or on
+//! one day with a traced `now`, with each policy's horizon (the timeline search). No message is
+//! built.
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};

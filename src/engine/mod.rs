@@ -740,8 +740,8 @@ fn unless_unreadable<'e>(
     }
 }
 
-/// Which policy on which document an evaluation is, and where to publish it (also for the
-/// `due` probes).
+/// Which policy on which document an evaluation is, and where to publish it (also for `due`'s
+/// searches).
 #[derive(Clone, Copy)]
 struct Position<'m> {
     policy: usize,
