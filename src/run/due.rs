@@ -466,8 +466,6 @@ struct PlanProbe<'p> {
     before: &'p HashSet<&'p str>,
     /// The documents converted for evaluation, once.
     data: Vec<Data>,
-    /// Per policy and day evaluated, the new findings, by fingerprint.
-    memo: HashMap<(usize, NaiveDate), HashMap<String, Finding>>,
     /// Per policy and day the bisections evaluated, the new fingerprints (no message built).
     present: HashMap<(usize, NaiveDate), HashSet<String>>,
     /// The meter of the check's job: every evaluation runs within its budget.
@@ -489,32 +487,29 @@ impl<'p> PlanProbe<'p> {
             documents,
             before,
             data: documents.iter().map(|d| Data::from_node(&d.root)).collect(),
-            memo: HashMap::new(),
             present: HashMap::new(),
         }
     }
 
-    /// The new findings of `policy` on `day` (evaluated once), with their messages.
-    fn at(&mut self, policy: usize, day: NaiveDate) -> &HashMap<String, Finding> {
-        let (engines, documents, before, meter) =
-            (self.engines, self.documents, self.before, self.meter);
-        let data = &self.data;
-        self.memo.entry((policy, day)).or_insert_with(|| {
-            let only = engines.only(policy);
-            let found = engines
-                .engine
-                .check_all_as_of(documents, data, midnight(day), Some(&only), meter)
-                .findings;
-            found
-                .into_iter()
-                .filter(|f| !before.contains(f.fingerprint.as_str()))
-                .map(|f| (f.fingerprint.clone(), f))
-                .collect()
-        })
+    /// The new findings on `day` of the policies `only` marks, with their messages.
+    fn findings_on(&self, day: NaiveDate, only: &[bool]) -> HashMap<String, Finding> {
+        let found = self.engines.engine.check_all_as_of(
+            self.documents,
+            &self.data,
+            midnight(day),
+            Some(only),
+            self.meter,
+        );
+        found
+            .findings
+            .into_iter()
+            .filter(|f| !self.before.contains(f.fingerprint.as_str()))
+            .map(|f| (f.fingerprint.clone(), f))
+            .collect()
     }
 
     /// The new fingerprints of `policy` on `day`: its verdicts only, for the bisections (the
-    /// findings themselves are built by [`PlanProbe::at`] on the days found).
+    /// findings themselves are built by [`PlanProbe::findings_on`] on the days found).
     fn present(&mut self, policy: usize, day: NaiveDate) -> &HashSet<String> {
         let (engines, documents, before, meter) =
             (self.engines, self.documents, self.before, self.meter);
@@ -555,10 +550,20 @@ impl<'p> PlanProbe<'p> {
         if searched.contains(&true) {
             self.probes(&searched, &mut first, &mut until);
         }
+        // Each finding as of its first day (the message may name a number of days): one
+        // evaluation per day, of the policies with a finding first seen that day.
+        let mut days: BTreeMap<NaiveDate, Vec<bool>> = BTreeMap::new();
+        for (policy, date) in first.values() {
+            days.entry(*date)
+                .or_insert_with(|| vec![false; timed.len()])[*policy] = true;
+        }
+        let mut built: HashMap<NaiveDate, HashMap<String, Finding>> = days
+            .iter()
+            .map(|(day, only)| (*day, self.findings_on(*day, only)))
+            .collect();
         let mut out = Vec::new();
-        for (print, (policy, date)) in first {
-            // As of its first day (the message may name a number of days).
-            let finding = self.at(policy, date).get(&print).cloned();
+        for (print, (_, date)) in first {
+            let finding = built.get_mut(&date).and_then(|found| found.remove(&print));
             if let Some(finding) = finding {
                 let until = until.get(&print).copied();
                 out.push(Appearing {
