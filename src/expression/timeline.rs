@@ -242,68 +242,100 @@ fn untraceable<T>(operation: &'static str) -> Result<T, ExecutionError> {
     ))
 }
 
-/// Marks every use of a traced value outside the operations it follows as opaque.
-macro_rules! opaque_otherwise {
-    () => {
-        fn as_any(&self) -> Option<&dyn Any> {
-            opaque();
-            Some(self)
-        }
-        fn equals(&self, other: &dyn Val) -> bool {
-            self.equal(other)
-        }
-        fn clone_as_boxed<'v>(&self) -> Box<dyn Val + 'v>
-        where
-            Self: 'v,
-        {
-            Box::new(self.clone())
-        }
-        fn as_container(&self) -> Option<&dyn cel::common::traits::Container> {
-            opaque();
-            None
-        }
-        fn as_sizer(&self) -> Option<&dyn cel::common::traits::Sizer> {
-            opaque();
-            None
-        }
-        fn as_zeroer(&self) -> Option<&dyn cel::common::traits::Zeroer> {
-            opaque();
-            None
-        }
-        fn as_divider<'b, 'v>(&'b self) -> Option<&'b (dyn cel::common::traits::Divider + 'v)>
-        where
-            Self: 'v,
-        {
-            opaque();
-            None
-        }
-        fn as_modder<'b, 'v>(&'b self) -> Option<&'b (dyn cel::common::traits::Modder + 'v)>
-        where
-            Self: 'v,
-        {
-            opaque();
-            None
-        }
-        fn as_multiplier<'b, 'v>(&'b self) -> Option<&'b (dyn cel::common::traits::Multiplier + 'v)>
-        where
-            Self: 'v,
-        {
-            opaque();
-            None
-        }
-        fn as_indexer<'b, 'v>(&'b self) -> Option<&'b (dyn cel::common::traits::Indexer + 'v)>
-        where
-            Self: 'v,
-        {
-            opaque();
-            None
-        }
-        fn as_iterable<'b, 'v>(&'b self) -> Option<&'b (dyn cel::common::traits::Iterable + 'v)>
-        where
-            Self: 'v,
-        {
-            opaque();
-            None
+/// The `Val` of a traced value: the operations it follows (compare, add, subtract, negate,
+/// equal), and every other use marks the trace opaque.
+macro_rules! traced_val {
+    ($ty:ty, $cel_type:expr) => {
+        impl Val for $ty {
+            fn get_type(&self) -> &Type {
+                &$cel_type
+            }
+            fn cel_type() -> &'static Type {
+                &$cel_type
+            }
+            fn as_comparer(&self) -> Option<&dyn Comparer> {
+                Some(self)
+            }
+            fn as_adder<'b, 'v>(&'b self) -> Option<&'b (dyn Adder + 'v)>
+            where
+                Self: 'v,
+            {
+                Some(self)
+            }
+            fn as_subtractor<'b, 'v>(&'b self) -> Option<&'b (dyn Subtractor + 'v)>
+            where
+                Self: 'v,
+            {
+                Some(self)
+            }
+            fn as_negator<'b, 'v>(&'b self) -> Option<&'b (dyn Negator + 'v)>
+            where
+                Self: 'v,
+            {
+                Some(self)
+            }
+            fn equals(&self, other: &dyn Val) -> bool {
+                self.equal(other)
+            }
+            fn clone_as_boxed<'v>(&self) -> Box<dyn Val + 'v>
+            where
+                Self: 'v,
+            {
+                Box::new(self.clone())
+            }
+            fn as_any(&self) -> Option<&dyn Any> {
+                opaque();
+                Some(self)
+            }
+            fn as_container(&self) -> Option<&dyn cel::common::traits::Container> {
+                opaque();
+                None
+            }
+            fn as_sizer(&self) -> Option<&dyn cel::common::traits::Sizer> {
+                opaque();
+                None
+            }
+            fn as_zeroer(&self) -> Option<&dyn cel::common::traits::Zeroer> {
+                opaque();
+                None
+            }
+            fn as_divider<'b, 'v>(&'b self) -> Option<&'b (dyn cel::common::traits::Divider + 'v)>
+            where
+                Self: 'v,
+            {
+                opaque();
+                None
+            }
+            fn as_modder<'b, 'v>(&'b self) -> Option<&'b (dyn cel::common::traits::Modder + 'v)>
+            where
+                Self: 'v,
+            {
+                opaque();
+                None
+            }
+            fn as_multiplier<'b, 'v>(
+                &'b self,
+            ) -> Option<&'b (dyn cel::common::traits::Multiplier + 'v)>
+            where
+                Self: 'v,
+            {
+                opaque();
+                None
+            }
+            fn as_indexer<'b, 'v>(&'b self) -> Option<&'b (dyn cel::common::traits::Indexer + 'v)>
+            where
+                Self: 'v,
+            {
+                opaque();
+                None
+            }
+            fn as_iterable<'b, 'v>(&'b self) -> Option<&'b (dyn cel::common::traits::Iterable + 'v)>
+            where
+                Self: 'v,
+            {
+                opaque();
+                None
+            }
         }
     };
 }
@@ -323,36 +355,15 @@ impl TracedTime {
     }
 }
 
-impl Val for TracedTime {
-    fn get_type(&self) -> &Type {
-        &TIMESTAMP_TYPE
-    }
-    fn cel_type() -> &'static Type {
-        &TIMESTAMP_TYPE
-    }
-    fn as_comparer(&self) -> Option<&dyn Comparer> {
-        Some(self)
-    }
-    fn as_adder<'b, 'v>(&'b self) -> Option<&'b (dyn Adder + 'v)>
+traced_val!(TracedTime, TIMESTAMP_TYPE);
+
+impl Negator for TracedTime {
+    fn negate<'v>(&self) -> Result<Box<dyn Val + 'v>, ExecutionError>
     where
         Self: 'v,
     {
-        Some(self)
+        untraceable("negate")
     }
-    fn as_subtractor<'b, 'v>(&'b self) -> Option<&'b (dyn Subtractor + 'v)>
-    where
-        Self: 'v,
-    {
-        Some(self)
-    }
-    fn as_negator<'b, 'v>(&'b self) -> Option<&'b (dyn Negator + 'v)>
-    where
-        Self: 'v,
-    {
-        opaque();
-        None
-    }
-    opaque_otherwise!();
 }
 
 impl Comparer for TracedTime {
@@ -430,36 +441,7 @@ impl TracedSpan {
     }
 }
 
-impl Val for TracedSpan {
-    fn get_type(&self) -> &Type {
-        &DURATION_TYPE
-    }
-    fn cel_type() -> &'static Type {
-        &DURATION_TYPE
-    }
-    fn as_comparer(&self) -> Option<&dyn Comparer> {
-        Some(self)
-    }
-    fn as_adder<'b, 'v>(&'b self) -> Option<&'b (dyn Adder + 'v)>
-    where
-        Self: 'v,
-    {
-        Some(self)
-    }
-    fn as_subtractor<'b, 'v>(&'b self) -> Option<&'b (dyn Subtractor + 'v)>
-    where
-        Self: 'v,
-    {
-        Some(self)
-    }
-    fn as_negator<'b, 'v>(&'b self) -> Option<&'b (dyn Negator + 'v)>
-    where
-        Self: 'v,
-    {
-        Some(self)
-    }
-    opaque_otherwise!();
-}
+traced_val!(TracedSpan, DURATION_TYPE);
 
 impl Comparer for TracedSpan {
     fn compare(&self, rhs: &dyn Val) -> Result<Ordering, ExecutionError> {

@@ -817,39 +817,60 @@ mod tests {
         );
     }
 
-    #[test]
-    fn every_probe_day_at_once_finds_what_each_day_alone_finds() {
+    /// Every built-in policy, compiled, with the runtime and parameters they need.
+    fn builtin() -> (Runtime, Node, Arc<Vec<Policy>>) {
         let packs: Vec<String> = crate::policy::packs::names()
             .iter()
             .map(|p| p.to_string())
             .collect();
-        let runtime = crate::expression::Runtime::new();
+        let runtime = Runtime::new();
         let params = crate::policy::params(None);
         let sources = crate::policy::sources::builtin(&packs);
         let set = crate::policy::load(&sources, &params, &runtime);
+        (runtime, params, set.policies)
+    }
+
+    /// The documents of a fixture plan and their data.
+    fn fixture(name: &str) -> (Vec<Document>, Vec<Data>) {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let engine = Engine::new(
-            &runtime,
-            set.policies.clone(),
-            &params,
-            midnight(day("2026-01-01")),
-            root.to_path_buf(),
-        );
         let loaded = crate::document::load(
-            &root.join("fixtures/plans/payments-plan.yaml"),
-            "payments-plan.yaml",
+            &root.join("fixtures/plans").join(name),
+            name,
             &crate::document::LoadOptions::default(),
         )
         .unwrap();
-        let documents = loaded.documents;
-        let data: Vec<Data> = documents.iter().map(|d| Data::from_node(&d.root)).collect();
+        let data = loaded
+            .documents
+            .iter()
+            .map(|d| Data::from_node(&d.root))
+            .collect();
+        (loaded.documents, data)
+    }
+
+    /// An engine of `policies` with the built-in parameters, for the fixtures.
+    fn engine(runtime: &Runtime, params: &Node, policies: Arc<Vec<Policy>>) -> Engine {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        Engine::new(
+            runtime,
+            policies,
+            params,
+            midnight(day("2026-01-01")),
+            root.to_path_buf(),
+        )
+    }
+
+    #[test]
+    fn every_probe_day_at_once_finds_what_each_day_alone_finds() {
+        let (runtime, params, policies) = builtin();
+        let engine = engine(&runtime, &params, policies.clone());
+        let (documents, data) = fixture("payments-plan.yaml");
         // Every 30 days over four years: reviews, exercises, tests and evidence lapse in turn.
         let days: Vec<_> = (0..50)
             .map(|k| midnight(day("2025-06-01") + Days::new(30 * k)))
             .collect();
         let meter = Meter::default();
         let at_once = engine.fingerprints_by_day(&documents, &data, &days, None, &meter);
-        let timed = |policy: &usize| reads_now(&set.policies[*policy]);
+        let timed = |policy: &usize| reads_now(&policies[*policy]);
         let mut distinct = HashSet::new();
         for (now, found) in days.iter().zip(at_once) {
             let alone: std::collections::BTreeSet<(usize, String)> = engine
@@ -869,43 +890,14 @@ mod tests {
 
     #[test]
     fn the_timeline_search_predicts_every_day_of_the_built_in_policies() {
-        let packs: Vec<String> = crate::policy::packs::names()
-            .iter()
-            .map(|p| p.to_string())
-            .collect();
-        let runtime = crate::expression::Runtime::new();
-        let params = crate::policy::params(None);
-        let sources = crate::policy::sources::builtin(&packs);
-        let set = crate::policy::load(&sources, &params, &runtime);
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let engine = |policies: Vec<Policy>| {
-            Engine::new(
-                &runtime,
-                Arc::new(policies),
-                &params,
-                midnight(day("2026-01-01")),
-                root.to_path_buf(),
-            )
-        };
-        let real = engine(set.policies.to_vec());
-        let traced = engine(
-            set.policies
-                .iter()
-                .map(Policy::with_now_on_the_left)
-                .collect(),
-        )
-        .with_traced_now();
-        let timed: Vec<bool> = set.policies.iter().map(reads_now).collect();
+        let (runtime, params, policies) = builtin();
+        let real = engine(&runtime, &params, policies.clone());
+        let rewritten = policies.iter().map(Policy::with_now_on_the_left).collect();
+        let traced = engine(&runtime, &params, Arc::new(rewritten)).with_traced_now();
+        let timed: Vec<bool> = policies.iter().map(reads_now).collect();
         let meter = Meter::default();
         for plan in ["payments-plan.yaml", "city-iscp-low.yaml"] {
-            let loaded = crate::document::load(
-                &root.join("fixtures/plans").join(plan),
-                plan,
-                &crate::document::LoadOptions::default(),
-            )
-            .unwrap();
-            let documents = loaded.documents;
-            let data: Vec<Data> = documents.iter().map(|d| Data::from_node(&d.root)).collect();
+            let (documents, data) = fixture(plan);
             // Every day over three years: reviews, exercises, tests and evidence lapse in turn.
             let days: Vec<NaiveDate> = (0..1100)
                 .map(|k| day("2025-01-01") + Days::new(k))
@@ -931,7 +923,7 @@ mod tests {
                 assert_eq!(found, truth[k], "{plan} as of {now}");
                 for (policy, horizon) in horizons.iter().enumerate().filter(|(p, _)| timed[*p]) {
                     let Horizon::Until(until) = horizon else {
-                        panic!("{} is not followed on {plan}", set.policies[policy].id);
+                        panic!("{} is not followed on {plan}", policies[policy].id);
                     };
                     // The same findings on every day up to the horizon, and a change on it.
                     let last = until.map_or(nows.len(), |u| {
@@ -942,7 +934,7 @@ mod tests {
                             truth[later].get(&policy),
                             truth[k].get(&policy),
                             "{} on {plan}: {} holds until {until:?}",
-                            set.policies[policy].id,
+                            policies[policy].id,
                             nows[k]
                         );
                     }
