@@ -1,8 +1,11 @@
 //! Baselines: the fingerprints of accepted findings, so a team can adopt bcpcheck on old plans and
 //! fail only on new gaps. Applied after evaluation and exceptions; baselined findings are kept and marked.
+//! An entry may expire: past its date its finding counts again.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
+
+use chrono::NaiveDate;
 
 use miette::Diagnostic;
 use serde::{Deserialize, Serialize};
@@ -26,6 +29,16 @@ pub struct Entry {
     pub file: String,
     /// Logical path.
     pub path: String,
+    /// Last day the entry accepts its finding; none: it never expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<NaiveDate>,
+}
+
+impl Entry {
+    /// True when the entry still accepts its finding on `day`.
+    pub fn holds_on(&self, day: NaiveDate) -> bool {
+        self.expires.is_none_or(|e| e >= day)
+    }
 }
 
 /// A baseline file.
@@ -47,6 +60,8 @@ pub struct Applied {
     pub entries: usize,
     /// Findings of this run found in it.
     pub baselined: usize,
+    /// Entries past their `expires` date: their findings count again.
+    pub expired: usize,
 }
 
 /// A baseline file that cannot be read or parsed (exit code 2).
@@ -79,8 +94,19 @@ pub enum BaselineError {
 }
 
 impl Baseline {
-    /// The baseline of a run: every finding that is not waived by an exception.
-    pub fn of<'a>(findings: impl Iterator<Item = &'a Finding>) -> Self {
+    /// The baseline of a run: every finding that is not waived by an exception. A finding that
+    /// `previous` already holds keeps its expiry there (rewriting a baseline never moves a
+    /// deadline); the others expire on `expires`.
+    pub fn of<'a>(
+        findings: impl Iterator<Item = &'a Finding>,
+        previous: Option<&Baseline>,
+        expires: Option<NaiveDate>,
+    ) -> Self {
+        let kept: HashMap<&str, Option<NaiveDate>> = previous
+            .iter()
+            .flat_map(|b| &b.findings)
+            .map(|e| (e.fingerprint.as_str(), e.expires))
+            .collect();
         let mut findings: Vec<Entry> = findings
             .filter(|f| f.waiver().is_none())
             .map(|f| Entry {
@@ -88,6 +114,7 @@ impl Baseline {
                 policy: f.policy_id().to_string(),
                 file: f.file.to_string(),
                 path: f.target.to_string(),
+                expires: kept.get(f.fingerprint.as_str()).copied().unwrap_or(expires),
             })
             .collect();
         findings.sort_by(|a, b| (&a.file, &a.policy, &a.path).cmp(&(&b.file, &b.policy, &b.path)));
@@ -134,17 +161,17 @@ impl Baseline {
         Self::parse(&text, file)
     }
 
-    /// Marks every finding whose fingerprint is in the baseline (and that is not waived) as baselined.
+    /// Marks every finding whose fingerprint is in the baseline, in an entry that has not expired
+    /// by `as_of` (and that is not waived), as baselined.
     pub fn apply<'a>(
         &self,
         findings: impl Iterator<Item = &'a mut Finding>,
         file: &str,
+        as_of: NaiveDate,
     ) -> Applied {
-        let known: BTreeSet<&str> = self
-            .findings
-            .iter()
-            .map(|e| e.fingerprint.as_str())
-            .collect();
+        let (known, expired): (Vec<&Entry>, Vec<&Entry>) =
+            self.findings.iter().partition(|e| e.holds_on(as_of));
+        let known: BTreeSet<&str> = known.iter().map(|e| e.fingerprint.as_str()).collect();
         let mut baselined = 0;
         for finding in findings {
             if finding.waiver().is_some() {
@@ -159,8 +186,9 @@ impl Baseline {
         }
         Applied {
             file: file.to_string(),
-            entries: known.len(),
+            entries: self.findings.len(),
             baselined,
+            expired: expired.len(),
         }
     }
 }
@@ -178,11 +206,29 @@ mod tests {
                 policy: "P-1".into(),
                 file: "a.yaml".into(),
                 path: "x".into(),
+                expires: None,
             }],
         };
         let text = baseline.to_json();
+        assert!(!text.contains("expires"), "no expiry, no key: {text}");
         assert_eq!(Baseline::parse(&text, "b.json").unwrap(), baseline);
         assert!(Baseline::parse("{\"findings\": []}", "b.json").is_err());
         assert!(Baseline::parse("{\"version\": 9, \"findings\": []}", "b.json").is_err());
+    }
+
+    #[test]
+    fn an_entry_holds_through_its_expiry_day_only() {
+        let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+        let text = r#"{"version": 1, "findings": [{"fingerprint": "abc", "policy": "P-1",
+            "file": "a.yaml", "path": "x", "expires": "2027-01-31"}]}"#;
+        let baseline = Baseline::parse(text, "b.json").unwrap();
+        let entry = &baseline.findings[0];
+        assert_eq!(entry.expires, Some(day("2027-01-31")));
+        assert!(entry.holds_on(day("2027-01-31")));
+        assert!(!entry.holds_on(day("2027-02-01")));
+        assert!(baseline.to_json().contains("\"expires\": \"2027-01-31\""));
+        let bad = text.replace("2027-01-31", "soon");
+        let err = Baseline::parse(&bad, "b.json").unwrap_err().to_string();
+        assert!(err.contains("b.json: not a bcpcheck baseline"), "{err}");
     }
 }

@@ -293,6 +293,15 @@ pub struct CheckArgs {
     /// Write the fingerprints of the current findings to FILE as the new baseline, then report against it.
     #[arg(long, value_name = "FILE", help_heading = "Exceptions and baselines")]
     pub write_baseline: Option<PathBuf>,
+    /// With --write-baseline: the new entries expire on WHEN, a date (YYYY-MM-DD) or a period
+    /// after the as-of date (`180d`, `26w`); past it their findings count again.
+    #[arg(
+        long,
+        value_name = "WHEN",
+        requires = "write_baseline",
+        help_heading = "Exceptions and baselines"
+    )]
+    pub baseline_expires: Option<String>,
     /// Fail (exit 1) on findings at or above this severity [default: error].
     #[arg(long, value_enum, help_heading = "Exceptions and baselines")]
     pub fail_on: Option<FailOn>,

@@ -128,6 +128,9 @@ pub enum Kind {
     Upcoming,
     /// An exception that stops waiving within the window: `date` is its last valid day.
     ExceptionExpires,
+    /// A baseline entry that stops accepting its finding within the window: `date` is its last
+    /// valid day.
+    BaselineExpires,
 }
 
 impl Kind {
@@ -137,11 +140,13 @@ impl Kind {
             Kind::Overdue => "overdue",
             Kind::Upcoming => "upcoming",
             Kind::ExceptionExpires => "exception-expires",
+            Kind::BaselineExpires => "baseline-expires",
         }
     }
 }
 
-/// One thing to do: a finding that holds or will hold, or an exception that expires.
+/// One thing to do: a finding that holds or will hold, or an exception or baseline entry that
+/// expires.
 #[derive(Debug, Clone)]
 pub struct Obligation {
     /// What it is.
@@ -226,10 +231,12 @@ impl Report {
         &self.exceptions.notices
     }
 
-    /// Applies `baseline` (read from, or written to, `file`): its findings stop counting.
+    /// Applies `baseline` (read from, or written to, `file`): its findings stop counting, but for
+    /// those of entries expired by the as-of date.
     pub fn apply_baseline(&mut self, baseline: &Baseline, file: &str) {
+        let as_of = self.as_of;
         let findings = self.files.iter_mut().flat_map(|f| f.findings.iter_mut());
-        self.baseline = Some(baseline.apply(findings, file));
+        self.baseline = Some(baseline.apply(findings, file, as_of));
     }
 
     /// Files in which at least one plan document was checked.

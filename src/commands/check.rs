@@ -5,6 +5,8 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use chrono::NaiveDate;
+
 use super::output::{self, Destinations};
 use super::progress;
 use super::{print_problem, print_with, run_error, use_color, Written, EXIT_ERROR, EXIT_OK};
@@ -150,8 +152,15 @@ pub fn run(args: CheckArgs) -> u8 {
     };
     let prepared = config
         .and_then(|config| settings(&args, &config, &cwd).map(|s| (config, s)))
-        .and_then(|(config, settings)| Ok((config, check(&args, &settings)?)));
-    let (config, mut report) = match prepared {
+        .and_then(|(config, settings)| {
+            let expires = args
+                .baseline_expires
+                .as_deref()
+                .map(|text| run::settings::parse_expiry(text, settings.as_of))
+                .transpose()?;
+            Ok((config, expires, check(&args, &settings)?))
+        });
+    let (config, expires, mut report) = match prepared {
         Ok(done) => done,
         Err(err) => return run_error(err, stderr_color),
     };
@@ -159,7 +168,7 @@ pub fn run(args: CheckArgs) -> u8 {
     if let Some(min) = args.min_severity {
         report.hide_below(min.severity());
     }
-    match write_reports(&args, config.file.as_deref(), &mut report, &cwd) {
+    match write_reports(&args, config.file.as_deref(), &mut report, &cwd, expires) {
         Ok(Written::All) => report.exit_code() as u8,
         Ok(Written::Closed) => EXIT_OK,
         Err(problem) => {
@@ -214,13 +223,14 @@ fn upcoming_window(args: &CheckArgs) -> Result<Option<run::due::Window>, RunErro
     }))
 }
 
-/// Writes the baseline, the main output and every extra report; every destination is checked
-/// before anything is written.
+/// Writes the baseline (its new entries expiring on `baseline_expires`), the main output and
+/// every extra report; every destination is checked before anything is written.
 fn write_reports(
     args: &CheckArgs,
     config_file: Option<&Path>,
     report: &mut Report,
     cwd: &Path,
+    baseline_expires: Option<NaiveDate>,
 ) -> Result<Written, output::OutputError> {
     let stderr_color = use_color(args.color, std::io::stderr().is_terminal());
     let shown = |p: &Path| discover::display(&cwd.join(p), cwd);
@@ -244,7 +254,12 @@ fn write_reports(
     }
 
     if let Some(path) = &args.write_baseline {
-        let baseline = Baseline::of(report.findings());
+        // The entries of the baseline read (reported already if it did not load) keep their
+        // expiry.
+        let previous = baseline_in
+            .as_ref()
+            .and_then(|p| Baseline::load(p, &shown(p)).ok());
+        let baseline = Baseline::of(report.findings(), previous.as_ref(), baseline_expires);
         output::write_atomically(&cwd.join(path), &baseline.to_json(), &shown(path))?;
         report.apply_baseline(&baseline, &shown(path));
     }

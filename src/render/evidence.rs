@@ -139,8 +139,12 @@ pub fn gather(report: &Report) -> Evidence<'_> {
         policies: report.policy_set.policies.len(),
         exceptions_source,
         baseline: report.baseline.as_ref().map(|b| {
+            let expired = match b.expired {
+                0 => String::new(),
+                n => format!("; {n} expired, their findings count again"),
+            };
             format!(
-                "{} ({} fingerprints; {} findings baselined)",
+                "{} ({} fingerprints; {} findings baselined{expired})",
                 b.file, b.entries, b.baselined
             )
         }),

@@ -217,6 +217,17 @@ pub fn summary(report: &Report) -> String {
     if waived > 0 || baselined > 0 {
         line.push_str(&format!("; {waived} waived, {baselined} baselined"));
     }
+    if let Some(expired) = report
+        .baseline
+        .as_ref()
+        .map(|b| b.expired)
+        .filter(|n| *n > 0)
+    {
+        line.push_str(&format!(
+            "; {} expired (their findings count again)",
+            plural(expired, "baseline entry", "baseline entries")
+        ));
+    }
     let notices = report.notices().len();
     if notices > 0 {
         line.push_str(&format!(

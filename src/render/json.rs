@@ -71,6 +71,7 @@ struct JsonBaseline<'a> {
     file: &'a str,
     entries: usize,
     baselined: usize,
+    expired: usize,
 }
 
 #[derive(Serialize)]
@@ -306,6 +307,7 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
             file: &b.file,
             entries: b.entries,
             baselined: b.baselined,
+            expired: b.expired,
         }),
     };
     serde_json::to_writer_pretty(&mut *out, &output)?;

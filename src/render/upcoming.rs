@@ -9,8 +9,12 @@ use crate::report::{Kind, Obligation, Upcoming};
 /// The one-line summary of the window.
 pub fn headline(u: &Upcoming) -> String {
     let days = (u.end - u.start).num_days();
+    let baseline = match u.count(Kind::BaselineExpires) {
+        0 => String::new(),
+        n => format!(", {n} baseline entr(y/ies) expiring"),
+    };
     format!(
-        "From {} to {} ({days} days): {} upcoming, {} overdue, {} exception(s) expiring.",
+        "From {} to {} ({days} days): {} upcoming, {} overdue, {} exception(s) expiring{baseline}.",
         u.start,
         u.end,
         u.count(Kind::Upcoming),
@@ -34,6 +38,7 @@ pub fn when(o: &Obligation) -> String {
     let first = match o.kind {
         Kind::Overdue => "overdue".to_string(),
         Kind::ExceptionExpires => format!("{} (exception expires)", o.date),
+        Kind::BaselineExpires => format!("{} (baseline entry expires)", o.date),
         Kind::Upcoming => o.date.to_string(),
     };
     match o.until {

@@ -118,12 +118,19 @@ fn run_prepared(
     let policies = policy_set.policies;
     let timed: Vec<bool> = policies.iter().map(reads_now).collect();
     let timed_policies = timed.iter().filter(|t| **t).count();
-    let baselined: HashSet<String> = match &settings.baseline {
-        Some(path) => Baseline::load(path, &discover::display(path, &settings.cwd))
-            .map(|b| b.findings.into_iter().map(|e| e.fingerprint).collect())
-            .unwrap_or_default(),
-        None => HashSet::new(),
-    };
+    // Per baselined fingerprint, its entry's last day (the check reports a baseline that does
+    // not load).
+    let baselined: HashMap<String, Option<NaiveDate>> = settings
+        .baseline
+        .as_ref()
+        .and_then(|path| Baseline::load(path, &discover::display(path, &settings.cwd)).ok())
+        .map(|b| {
+            b.findings
+                .into_iter()
+                .map(|e| (e.fingerprint, e.expires))
+                .collect()
+        })
+        .unwrap_or_default();
     // Probe days after the start, the end always among them.
     let mut days: Vec<NaiveDate> = (1..)
         .map(|k| start + Days::new(u64::from(step) * k))
@@ -217,15 +224,22 @@ fn run_prepared(
         })
         .collect();
     waive(settings, &report, &policies, &mut found);
-    for (_, upcoming) in found {
+    // The findings a baseline entry accepts: at the start, or on their first day.
+    let mut accepted: Vec<&Finding> = report.findings().filter(|f| f.is_baselined()).collect();
+    for (_, upcoming) in &found {
         for u in upcoming {
-            // Covered on its first day by an exception: the exception's expiry is the date
-            // to watch (listed below when it falls in the window).
+            // Covered on its first day by an exception or a baseline entry: the expiry is the
+            // date to watch (listed below when it falls in the window).
             let waived = u
                 .finding
                 .waiver()
                 .is_some_and(|w| w.expires.is_none_or(|e| e >= u.date));
-            if waived || baselined.contains(&u.finding.fingerprint) {
+            if waived {
+                continue;
+            }
+            let baseline = baselined.get(&u.finding.fingerprint);
+            if baseline.is_some_and(|e| e.is_none_or(|e| e >= u.date)) {
+                accepted.push(&u.finding);
                 continue;
             }
             obligations.push(obligation(
@@ -238,6 +252,18 @@ fn run_prepared(
         }
     }
 
+    for finding in accepted {
+        let Some(Some(expires)) = baselined.get(&finding.fingerprint) else {
+            continue;
+        };
+        if *expires >= start && *expires < end {
+            let mut o = obligation(&policies, finding, Kind::BaselineExpires, *expires, None);
+            o.message = format!("baseline entry expires: {}", o.message);
+            o.fingerprint =
+                crate::finding::fingerprint(&o.policy, &o.file, &format!("baseline:{}", o.target));
+            obligations.push(o);
+        }
+    }
     for entry in &report.exceptions.entries {
         let e = &entry.exception;
         if e.expires >= start && e.expires < end {

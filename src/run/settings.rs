@@ -100,6 +100,23 @@ pub fn parse_days(flag: &str, text: &str, least: i64) -> Result<u32, RunError> {
     u32::try_from(whole).map_err(|_| usage())
 }
 
+/// The last day of `--baseline-expires`: the date `text` (YYYY-MM-DD), or `as_of` plus the
+/// period `text` (`90d`, `26w`, `1y`).
+pub fn parse_expiry(text: &str, as_of: NaiveDate) -> Result<NaiveDate, RunError> {
+    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(date);
+    }
+    parse_days("baseline-expires", text, 1)
+        .ok()
+        .and_then(|days| as_of.checked_add_days(chrono::Days::new(u64::from(days))))
+        .ok_or_else(|| {
+            RunError::Usage(format!(
+                "--baseline-expires `{text}` is neither a date (YYYY-MM-DD) nor a period of \
+                 whole days after the as-of date (`90d`, `26w`, `1y`)"
+            ))
+        })
+}
+
 /// Loads the config file `explicit`, or the one found upward from `cwd`; the default config when
 /// there is none.
 pub fn load_config(explicit: Option<&Path>, cwd: &Path) -> Result<Config, RunError> {

@@ -320,6 +320,173 @@ fn a_baselined_finding_is_not_due() {
     );
 }
 
+/// Runs `check` with the team policies and no exceptions.
+fn check(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let mut all = vec![
+        "check",
+        "--no-default-packs",
+        "--policy",
+        "policies",
+        "--no-exceptions",
+    ];
+    all.extend_from_slice(args);
+    bcpcheck_in(dir, &all)
+}
+
+/// The `(policy, path, expires)` of each entry of a baseline file.
+fn entries(dir: &Path, file: &str) -> BTreeSet<String> {
+    let text = std::fs::read_to_string(dir.join(file)).unwrap();
+    let baseline: Value = serde_json::from_str(&text).unwrap();
+    baseline["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {}",
+                e["policy"].as_str().unwrap(),
+                e["path"].as_str().unwrap(),
+                e["expires"].as_str().unwrap_or("never"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_baseline_entry_that_expires_in_the_window_is_due_and_its_finding_counts_again_after() {
+    let ws = workspace();
+    let written = ["--write-baseline", "baseline.json", "plans"];
+    let (code, _, err) = check(
+        ws.path(),
+        &[
+            &["--as-of", "2027-03-01", "--baseline-expires", "9d"],
+            &written[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        entries(ws.path(), "baseline.json"),
+        set(&[
+            "TEAM-EV-001 evidence[0].date 2027-03-10",
+            "TEAM-OWNER-001 metadata.owner 2027-03-10",
+            "TEAM-REVIEW-001 metadata.next_review 2027-03-10",
+        ])
+    );
+
+    // Accepted through 2027-03-10; from the day after, the findings count again.
+    let on = |day: &str| {
+        check(
+            ws.path(),
+            &["--as-of", day, "--baseline", "baseline.json", "plans"],
+        )
+    };
+    let (code, out, err) = on("2027-03-10");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!out.contains("expired"), "{out}");
+    let (code, out, _) = on("2027-03-11");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("next review date has passed"), "{out}");
+    assert!(
+        out.contains("3 baseline entries expired (their findings count again)"),
+        "{out}"
+    );
+
+    // `due` lists the expiry as the date to watch, not the findings it accepts until then (the
+    // review lapses on 2027-02-15, inside the entry's term).
+    let report = due_json(
+        ws.path(),
+        &["--no-exceptions", "--baseline", "baseline.json", "plans"],
+    );
+    assert_eq!(report["summary"]["baselineEntriesExpiring"], 3);
+    assert_eq!(
+        lines(&report),
+        set(&[
+            "overdue 2027-01-01 - plans/review.yaml TEAM-EX-001 exercises[2].scope",
+            "upcoming 2027-02-15 2027-02-28 plans/review.yaml TEAM-EX-001 exercises[0].scope",
+            "upcoming 2027-01-10 2027-01-12 plans/review.yaml TEAM-SHORT-001 exercises[2].scope",
+            "upcoming 2027-02-26 2027-02-28 plans/review.yaml TEAM-SHORT-001 exercises[0].scope",
+            "upcoming 2027-03-31 - plans/evidence.yaml TEAM-EV-001 evidence[1].date",
+            "baseline-expires 2027-03-10 - plans/evidence.yaml TEAM-EV-001 evidence[0].date",
+            "baseline-expires 2027-03-10 - plans/evidence.yaml TEAM-OWNER-001 metadata.owner",
+            "baseline-expires 2027-03-10 - plans/review.yaml TEAM-REVIEW-001 metadata.next_review",
+        ])
+    );
+    let (code, out, err) = due(
+        ws.path(),
+        &["--no-exceptions", "--baseline", "baseline.json", "plans"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(
+            "2027-03-10  error    TEAM-REVIEW-001  metadata.next_review: baseline entry \
+                      expires: next review date has passed"
+        ),
+        "{out}"
+    );
+    assert!(out.contains(", 3 baseline entr(y/ies) expiring"), "{out}");
+    let (_, ics, _) = due(
+        ws.path(),
+        &[
+            "--no-exceptions",
+            "--baseline",
+            "baseline.json",
+            "--format",
+            "ics",
+            "plans",
+        ],
+    );
+    assert!(
+        ics.contains("SUMMARY:Baseline entry expires: TEAM-REVIEW-001 metadata.next_review"),
+        "{ics}"
+    );
+
+    // Rewriting the baseline keeps each entry's expiry; only new findings get the new one.
+    let (code, out, _) = check(
+        ws.path(),
+        &[
+            &["--as-of", "2027-03-31", "--baseline", "baseline.json"][..],
+            &["--baseline-expires", "2027-12-31"],
+            &written,
+        ]
+        .concat(),
+    );
+    assert_eq!(code, 1, "the expired entries still count: {out}");
+    assert_eq!(
+        entries(ws.path(), "baseline.json"),
+        set(&[
+            "TEAM-EV-001 evidence[0].date 2027-03-10",
+            "TEAM-EV-001 evidence[1].date 2027-12-31",
+            "TEAM-OWNER-001 metadata.owner 2027-03-10",
+            "TEAM-REVIEW-001 metadata.next_review 2027-03-10",
+        ])
+    );
+}
+
+#[test]
+fn a_bad_baseline_expiry_is_a_usage_error() {
+    let ws = workspace();
+    let (code, _, err) = check(
+        ws.path(),
+        &[
+            "--write-baseline",
+            "b.json",
+            "--baseline-expires",
+            "soon",
+            "plans",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--baseline-expires `soon` is neither a date (YYYY-MM-DD) nor a period"),
+        "{err}"
+    );
+    assert!(!ws.path().join("b.json").exists());
+    let (code, _, err) = check(ws.path(), &["--baseline-expires", "90d", "plans"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--write-baseline"), "{err}");
+}
+
 #[test]
 fn the_timeline_groups_by_plan_and_says_what_to_do() {
     let ws = workspace();

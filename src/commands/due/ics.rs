@@ -23,6 +23,12 @@ pub fn render(due: &Due) -> String {
             Kind::Overdue => format!("Overdue: {} ({})", item(o), o.policy),
             Kind::Upcoming => format!("Due: {} ({})", item(o), o.policy),
             Kind::ExceptionExpires => format!("Exception expires: {} ({})", o.policy, o.file),
+            Kind::BaselineExpires => {
+                format!(
+                    "Baseline entry expires: {} {} ({})",
+                    o.policy, o.target, o.file
+                )
+            }
         };
         let event = Event::new()
             .uid(&format!("{}-{}@bcpcheck", o.fingerprint, o.policy))

@@ -94,6 +94,7 @@ fn check_args(args: &DueArgs) -> CheckArgs {
         no_exceptions: args.no_exceptions,
         baseline: args.baseline.clone(),
         write_baseline: None,
+        baseline_expires: None,
         fail_on: None,
         as_of: args.as_of.clone(),
         config: args.config.clone(),

@@ -51,22 +51,28 @@ fn by_plan(due: &Due) -> Vec<(&str, Vec<&Obligation>)> {
     plans
 }
 
-/// Counts of overdue, upcoming and expiring exceptions.
-fn counts(due: &Due) -> [usize; 3] {
+/// Counts of overdue, upcoming, expiring exceptions and expiring baseline entries.
+fn counts(due: &Due) -> [usize; 4] {
     let count = |k| due.obligations.iter().filter(|o| o.kind == k).count();
     [
         count(Kind::Overdue),
         count(Kind::Upcoming),
         count(Kind::ExceptionExpires),
+        count(Kind::BaselineExpires),
     ]
 }
 
 /// The headline: the window and what is in it.
 fn headline(due: &Due) -> String {
-    let [overdue, upcoming, exceptions] = counts(due);
+    let [overdue, upcoming, exceptions, baseline] = counts(due);
+    let baseline = if baseline > 0 {
+        format!(", {baseline} baseline entr(y/ies) expiring")
+    } else {
+        String::new()
+    };
     format!(
         "Due from {} to {} ({} days): {upcoming} upcoming, {overdue} overdue, {exceptions} \
-         exception(s) expiring",
+         exception(s) expiring{baseline}",
         due.start,
         due.end,
         (due.end - due.start).num_days()
@@ -138,7 +144,7 @@ pub fn concise(due: &Due) -> String {
 
 /// The json form (see README, "What lapses next").
 pub fn json(due: &Due) -> String {
-    let [overdue, upcoming, exceptions] = counts(due);
+    let [overdue, upcoming, exceptions, baseline] = counts(due);
     let obligations: Vec<serde_json::Value> = due
         .obligations
         .iter()
@@ -164,7 +170,12 @@ pub fn json(due: &Due) -> String {
         "end": due.end.to_string(),
         "stepDays": due.step,
         "probedPolicies": due.probed,
-        "summary": {"overdue": overdue, "upcoming": upcoming, "exceptionsExpiring": exceptions},
+        "summary": {
+            "overdue": overdue,
+            "upcoming": upcoming,
+            "exceptionsExpiring": exceptions,
+            "baselineEntriesExpiring": baseline,
+        },
         "obligations": obligations,
     });
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
