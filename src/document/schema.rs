@@ -51,9 +51,28 @@ pub enum ProblemKind {
     Copied,
 }
 
-struct Compiled {
-    validator: jsonschema::Validator,
-    schema: Json,
+/// The schema of each kind (its own, with the plan definitions it uses), built on first use.
+fn schema(kind: &str) -> Option<&'static Json> {
+    static CELLS: [OnceLock<Option<Json>>; 3] = [const { OnceLock::new() }; 3];
+    let index = KINDS.iter().position(|k| *k == kind)?;
+    CELLS[index]
+        .get_or_init(|| {
+            let own: Json = serde_json::from_str(source(kind)?).ok()?;
+            let plan: Json = serde_json::from_str(SCHEMA).ok()?;
+            Some(with_plan_defs(own, &plan))
+        })
+        .as_ref()
+}
+
+/// The validator of each kind, compiled only when a document of that kind is checked: the
+/// policies' field paths need the schema alone, and a lone plan's run never pays for the
+/// register's and the BIA's validators.
+fn validator(kind: &str) -> Option<&'static jsonschema::Validator> {
+    static CELLS: [OnceLock<Option<jsonschema::Validator>>; 3] = [const { OnceLock::new() }; 3];
+    let index = KINDS.iter().position(|k| *k == kind)?;
+    CELLS[index]
+        .get_or_init(|| jsonschema::draft202012::new(schema(kind)?).ok())
+        .as_ref()
 }
 
 /// The schema file of `kind`, as written: the register's and the BIA's refer to the plan's `$defs`.
@@ -64,20 +83,6 @@ fn source(kind: &str) -> Option<&'static str> {
         BIA_KIND => Some(BIA_SCHEMA),
         _ => None,
     }
-}
-
-fn compiled(kind: &str) -> Option<&'static Compiled> {
-    static CELLS: [OnceLock<Option<Compiled>>; 3] = [const { OnceLock::new() }; 3];
-    let index = KINDS.iter().position(|k| *k == kind)?;
-    CELLS[index]
-        .get_or_init(|| {
-            let own: Json = serde_json::from_str(source(kind)?).ok()?;
-            let plan: Json = serde_json::from_str(SCHEMA).ok()?;
-            let schema = with_plan_defs(own, &plan);
-            let validator = jsonschema::draft202012::new(&schema).ok()?;
-            Some(Compiled { validator, schema })
-        })
-        .as_ref()
 }
 
 /// `own` with every definition of the plan schema that it refers to, directly or through
@@ -134,7 +139,7 @@ fn local_refs(schema: &Json, out: &mut Vec<String>) {
 /// The self-contained schema of documents of `kind` (the plan's definitions merged in), as
 /// `bcpcheck schema --kind` prints it; none for kinds without a schema.
 pub fn document_schema(kind: &str) -> Option<&'static Json> {
-    compiled(kind).map(|c| &c.schema)
+    schema(kind)
 }
 
 /// The text `bcpcheck schema` prints for `kind`: the plan schema's file as written, the
@@ -151,12 +156,12 @@ pub fn text(kind: &str) -> Option<String> {
 /// The schema problems of a document of `kind`; none for kinds without a schema. `body`, which
 /// bcpcheck adds to every document, is not checked.
 pub fn check(kind: &str, root: &Node) -> Vec<SchemaProblem> {
-    let Some(compiled) = compiled(kind) else {
+    let (Some(schema), Some(validator)) = (schema(kind), validator(kind)) else {
         return Vec::new();
     };
     let data = to_json(root);
     let mut problems: Vec<SchemaProblem> = Vec::new();
-    for error in compiled.validator.iter_errors(&data) {
+    for error in validator.iter_errors(&data) {
         let path: Vec<Segment> = error
             .instance_path()
             .iter()
@@ -173,20 +178,14 @@ pub fn check(kind: &str, root: &Node) -> Vec<SchemaProblem> {
             continue;
         }
         let value = root.get(&path);
-        let message = invalid_message(&compiled.schema, &path, value);
+        let message = invalid_message(schema, &path, value);
         problems.push(SchemaProblem {
             path,
             kind: ProblemKind::Invalid,
             message,
         });
     }
-    misspelt_keys(
-        &compiled.schema,
-        &compiled.schema,
-        root,
-        &mut Vec::new(),
-        &mut problems,
-    );
+    misspelt_keys(schema, schema, root, &mut Vec::new(), &mut problems);
     problems.sort_by_key(|p| root.get(&p.path).map_or(0, |n| n.span.start));
     problems
 }
@@ -246,10 +245,9 @@ enum Walk {
 }
 
 fn walk(kind: &str, steps: &[Step]) -> Walk {
-    let Some(compiled) = compiled(kind) else {
+    let Some(root) = schema(kind) else {
         return Walk::TeamField;
     };
-    let root = &compiled.schema;
     let mut at = resolve(root, root);
     for (i, step) in steps.iter().enumerate() {
         let next = match step {

@@ -4,19 +4,11 @@ use std::fmt::Write as _;
 
 use serde_json::json;
 
+pub use crate::render::upcoming::item;
 use crate::run::due::{Due, Kind, Obligation};
 
 /// Version of the json form; bumped on any incompatible change.
 pub const JSON_VERSION: u32 = 1;
-
-/// What the obligation is about: the logical path and the finding's message.
-pub fn item(o: &Obligation) -> String {
-    if o.target.is_empty() {
-        o.message.clone()
-    } else {
-        format!("{}: {}", o.target, o.message)
-    }
-}
 
 /// Plan, policy, what is found and what to do, one per line (the iCalendar description).
 pub fn describe(o: &Obligation) -> String {
