@@ -340,6 +340,10 @@ pub struct CheckArgs {
     /// Memory the run may hold, in bytes, before it stops; 0 for no limit [default: 2 GiB].
     #[arg(long, value_name = "BYTES", help_heading = "Limits")]
     pub max_memory: Option<u64>,
+    /// Parse every policy expression, reading and writing no parse cache (see README,
+    /// "Performance"; `BCPCHECK_NO_CACHE=1` does the same for every command).
+    #[arg(long, help_heading = "Limits")]
+    pub no_cache: bool,
     /// Print the policies that took the most evaluation time to standard error.
     #[arg(long, help_heading = "Output")]
     pub timings: bool,

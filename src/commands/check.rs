@@ -105,6 +105,11 @@ pub fn settings(args: &CheckArgs, config: &Config, cwd: &Path) -> Result<Setting
             .any(|f| matches!(f, Format::Markdown | Format::Html)),
         keep_sources: (args.format == Format::Human && !args.statistics)
             || args.reports.iter().any(|r| r.format == Format::Human),
+        syntax_cache: if args.no_cache {
+            None
+        } else {
+            super::syntax_cache_file()
+        },
     })
 }
 

@@ -100,6 +100,31 @@ pub fn print_or_fail(text: &str) -> Result<(), u8> {
     }
 }
 
+/// The parse cache's file: in `BCPCHECK_CACHE_DIR`, else in the user's cache directory
+/// (`$XDG_CACHE_HOME/bcpcheck`, `~/.cache/bcpcheck`, `%LOCALAPPDATA%\bcpcheck\cache`); none when
+/// `BCPCHECK_NO_CACHE` is set, in CI (`CI` set: a fresh machine gains nothing, and a cache shared
+/// between jobs is not worth trusting) unless `BCPCHECK_CACHE_DIR` names one, or when there is
+/// no such directory.
+pub fn syntax_cache_file() -> Option<std::path::PathBuf> {
+    use std::path::PathBuf;
+    let set = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    let chosen = set("BCPCHECK_CACHE_DIR");
+    if set("BCPCHECK_NO_CACHE").is_some() || (chosen.is_none() && set("CI").is_some()) {
+        return None;
+    }
+    let dir = chosen
+        .map(PathBuf::from)
+        .or_else(|| set("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("bcpcheck")))
+        .or_else(|| {
+            if cfg!(windows) {
+                set("LOCALAPPDATA").map(|d| PathBuf::from(d).join("bcpcheck").join("cache"))
+            } else {
+                set("HOME").map(|h| PathBuf::from(h).join(".cache").join("bcpcheck"))
+            }
+        })?;
+    Some(dir.join(concat!("syntax-", env!("CARGO_PKG_VERSION"), ".bin")))
+}
+
 /// The working directory, or the exit code after saying why it cannot be read.
 pub fn current_dir() -> Result<std::path::PathBuf, u8> {
     std::env::current_dir().map_err(|e| {

@@ -1,7 +1,8 @@
 //! Compiling expressions: the shared CEL environment, the cache of programs, and the limits on an
 //! expression's length and depth that keep the recursive parser and evaluator off the end of the stack.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use cel::common::ast::Expr;
@@ -11,6 +12,8 @@ use super::analysis::{analyse, Access, Analysis};
 use super::ext;
 use super::functions::add_functions;
 use super::quoted;
+use super::syntax_cache::{Parsed, SyntaxCache};
+use super::tree::children;
 
 /// The longest expression compiled, in characters. With it, no chain of operators, field reads or
 /// calls is long enough to exhaust the stack of the recursive CEL parser.
@@ -28,6 +31,8 @@ pub struct Runtime {
     /// Programs by source text: policies repeat expressions (the cross-reference id lists, the
     /// criticality preconditions), and parsing dominates start-up.
     compiled: Arc<std::sync::Mutex<HashMap<String, Arc<Compiled>>>>,
+    /// Syntax trees parsed by earlier runs (none: every expression is parsed).
+    syntax: Arc<SyntaxCache>,
 }
 
 impl Default for Runtime {
@@ -45,7 +50,23 @@ impl Runtime {
         Runtime {
             env: Arc::new(env),
             compiled: Arc::default(),
+            syntax: Arc::default(),
         }
+    }
+
+    /// Builds the environment, reading the syntax trees that earlier runs kept in `file` and
+    /// keeping those of this run there ([`Runtime::save_syntax_cache`]).
+    pub fn with_syntax_cache(file: Option<PathBuf>) -> Self {
+        Runtime {
+            syntax: Arc::new(SyntaxCache::open(file)),
+            ..Self::new()
+        }
+    }
+
+    /// Writes the syntax trees parsed by this run to the cache file, if any. Best effort: a cache
+    /// that cannot be written only costs the next run its parse time.
+    pub fn save_syntax_cache(&self) {
+        let _ = self.syntax.save();
     }
 
     /// Compiles one expression (once per distinct text), and analyses which names and fields it
@@ -76,27 +97,18 @@ impl Runtime {
                 message: format!("the expression is longer than {MAX_EXPRESSION_CHARS} characters"),
             });
         }
-        let (parsed, quoted) = quoted::replace(text);
-        let (mut expression, info) =
-            self.env
-                .parser()
-                .parse_with_source_info(&parsed)
-                .map_err(|errors| {
-                    let first = errors.errors.first();
-                    let message =
-                        first.map_or_else(|| "invalid expression".to_string(), |e| e.msg.clone());
-                    CompileError {
-                        line: first.map_or(1, |e| e.pos.0.max(1) as usize),
-                        column: first.map_or(1, |e| e.pos.1.max(0) as usize + 1),
-                        message: if message.contains("Recursion limit of") {
-                            "brackets, calls or conditionals nest deeper than 96 levels".to_string()
-                        } else {
-                            message
-                        },
-                    }
-                })?;
-        quoted::restore(&mut expression, &quoted);
-        let char_at = |id: u64| info.offset_for(id).map_or(0, |(start, _)| start as usize);
+        let Parsed {
+            expression,
+            offsets,
+        } = match self.syntax.get(text) {
+            Some(parsed) => parsed,
+            None => {
+                let parsed = self.parse(text)?;
+                self.syntax.add(text, &parsed);
+                parsed
+            }
+        };
+        let char_at = |id: u64| offsets.get(&id).map_or(0, |start| *start as usize);
         match shape(&expression) {
             Shape::Fine => {}
             Shape::TooDeep(id) => {
@@ -144,6 +156,62 @@ impl Runtime {
             variables,
             reads: analysis.reads,
             calls,
+        })
+    }
+}
+
+impl Runtime {
+    /// The expressions compiled so far whose tree does not come back the same from the parse
+    /// cache's bytes, and how many were compared.
+    #[cfg(test)]
+    pub fn syntax_round_trip_failures(&self) -> (usize, Vec<String>) {
+        use super::syntax_cache::{decode, encode};
+        let texts: Vec<String> = self.compiled.lock().unwrap().keys().cloned().collect();
+        let failures = texts
+            .iter()
+            .filter(|text| {
+                let parsed = self.parse(text).unwrap();
+                let back = decode(&encode(&parsed)).unwrap();
+                back.expression != parsed.expression || back.offsets != parsed.offsets
+            })
+            .cloned()
+            .collect();
+        (texts.len(), failures)
+    }
+
+    /// Parses `text`: its tree, and the start of each node in it.
+    pub(super) fn parse(&self, text: &str) -> Result<Parsed, CompileError> {
+        let (parsed, quoted) = quoted::replace(text);
+        let (mut expression, info) =
+            self.env
+                .parser()
+                .parse_with_source_info(&parsed)
+                .map_err(|errors| {
+                    let first = errors.errors.first();
+                    let message =
+                        first.map_or_else(|| "invalid expression".to_string(), |e| e.msg.clone());
+                    CompileError {
+                        line: first.map_or(1, |e| e.pos.0.max(1) as usize),
+                        column: first.map_or(1, |e| e.pos.1.max(0) as usize + 1),
+                        message: if message.contains("Recursion limit of") {
+                            "brackets, calls or conditionals nest deeper than 96 levels".to_string()
+                        } else {
+                            message
+                        },
+                    }
+                })?;
+        quoted::restore(&mut expression, &quoted);
+        let mut offsets = BTreeMap::new();
+        let mut pending = vec![&expression];
+        while let Some(node) = pending.pop() {
+            if let Some((start, _)) = info.offset_for(node.id) {
+                offsets.insert(node.id, start);
+            }
+            pending.extend(children(node));
+        }
+        Ok(Parsed {
+            expression,
+            offsets,
         })
     }
 }

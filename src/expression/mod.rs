@@ -21,6 +21,7 @@ mod interchange;
 mod quoted;
 mod scope;
 mod shared;
+mod syntax_cache;
 mod timeline;
 mod tree;
 mod workspace;

@@ -96,14 +96,19 @@ fn fixture_plans(dir: &Path) -> HashSet<PathBuf> {
 }
 
 /// Reads the policy files and directories named by the user (YAML files, recursively); a file
-/// inside `root` is not read through a symbolic link that leads out of it.
+/// inside `root` is not read through a symbolic link that leads out of it. Below a folder (or a
+/// glob's folder), fixtures and test manifests are not policies; a file named is always read,
+/// and a name that gives no policy file is an error, never silently nothing.
 pub fn user(paths: &[PathBuf], cwd: &Path, root: &Path) -> (Vec<PolicySource>, Vec<PolicyError>) {
     let mut sources = Vec::new();
     let mut errors = Vec::new();
     let mut fixtures: HashMap<PathBuf, HashSet<PathBuf>> = HashMap::new();
     for path in paths {
         let arg = path.to_string_lossy().into_owned();
-        let found = discover::discover(&[arg], Path::new(""), cwd);
+        let found = discover::discover(std::slice::from_ref(&arg), Path::new(""), cwd);
+        let named_file = path.is_file();
+        let folder = literal_folder(path);
+        let before = (sources.len(), errors.len());
         for err in found.errors {
             errors.push(PolicyError::Read {
                 file: err.file().to_string(),
@@ -114,19 +119,7 @@ pub fn user(paths: &[PathBuf], cwd: &Path, root: &Path) -> (Vec<PolicySource>, V
             if Format::of(&path) != Some(Format::Yaml) {
                 continue;
             }
-            // Fixtures and manifests live beside policies; they are not policies.
-            if name.split('/').any(|part| part == "tests") {
-                continue;
-            }
-            // Elsewhere a test manifest names its fixture plans: they are not policies either.
-            let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
-            let named = fixtures
-                .entry(dir.clone())
-                .or_insert_with(|| fixture_plans(&dir));
-            let is_manifest = path
-                .file_name()
-                .is_some_and(|n| n == MANIFEST || n == super::pack_manifest::FILE_NAME);
-            if is_manifest || named.contains(&path) {
+            if !named_file && is_fixture(&path, &folder, &mut fixtures) {
                 continue;
             }
             let read = document::confine(&path, &name, root)
@@ -144,8 +137,49 @@ pub fn user(paths: &[PathBuf], cwd: &Path, root: &Path) -> (Vec<PolicySource>, V
                 }),
             }
         }
+        if (sources.len(), errors.len()) == before {
+            errors.push(PolicyError::Read {
+                file: discover::display(path, cwd),
+                reason: "no policy file here (policies are YAML files; those in a `tests` folder \
+                         and the plans a `bcptest.yaml` names are fixtures)"
+                    .into(),
+            });
+        }
     }
     (sources, errors)
+}
+
+/// True when `file`, found below `folder`, is a fixture or manifest that lives beside policies:
+/// in a `tests` folder, a test or pack manifest, or a plan a test manifest names.
+fn is_fixture(
+    file: &Path,
+    folder: &Path,
+    fixtures: &mut HashMap<PathBuf, HashSet<PathBuf>>,
+) -> bool {
+    let below = file.strip_prefix(folder).unwrap_or(file);
+    if below.components().any(|c| c.as_os_str() == "tests") {
+        return true;
+    }
+    let is_manifest = file
+        .file_name()
+        .is_some_and(|n| n == MANIFEST || n == super::pack_manifest::FILE_NAME);
+    let dir = file.parent().unwrap_or(Path::new("")).to_path_buf();
+    is_manifest
+        || fixtures
+            .entry(dir.clone())
+            .or_insert_with(|| fixture_plans(&dir))
+            .contains(file)
+}
+
+/// The folder a policy path names: itself, or a glob's part before its first wildcard.
+fn literal_folder(path: &Path) -> PathBuf {
+    path.components()
+        .take_while(|c| {
+            !c.as_os_str()
+                .to_string_lossy()
+                .contains(['*', '?', '[', '{'])
+        })
+        .collect()
 }
 
 /// The conditions of the built-in packs in `packs` (and of the schema checks), compiled.
@@ -166,4 +200,25 @@ pub fn builtin_conditions(
         }
     }
     (conditions, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_built_in_expression_comes_back_the_same_from_the_parse_cache() {
+        let packs: Vec<String> = crate::policy::packs::names()
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        let runtime = crate::expression::Runtime::new();
+        let set = crate::policy::load(&builtin(&packs), &crate::policy::params(None), &runtime);
+        assert!(set.errors.is_empty(), "{:?}", set.errors);
+        let (_, errors) = builtin_conditions(&packs, &runtime);
+        assert!(errors.is_empty());
+        let (compared, failures) = runtime.syntax_round_trip_failures();
+        assert!(compared > 200, "only {compared} expressions compiled");
+        assert!(failures.is_empty(), "{failures:#?}");
+    }
 }

@@ -184,13 +184,14 @@ pub fn compile_policies(
     let mut policy_sources = sources::builtin(&settings.packs);
     let (user, read_errors) = sources::user(&settings.policy_paths, &settings.cwd, &settings.root);
     policy_sources.extend(user);
-    let runtime = Runtime::new();
+    let runtime = Runtime::with_syntax_cache(settings.syntax_cache.clone());
     let params = policy::params(settings.params.as_ref());
     let mut policy_set = policy::load(&policy_sources, &params, &runtime);
     policy_set.errors.extend(read_errors);
     let (packs, manifest_errors) = sources::builtin_conditions(&settings.packs, &runtime);
     policy_set.packs = packs;
     policy_set.errors.extend(manifest_errors);
+    runtime.save_syntax_cache();
     Ok((policy_set, runtime, params))
 }
 

@@ -59,6 +59,8 @@ pub struct Settings {
     /// Keep the text of every file with something to show (the human format shows source
     /// snippets); otherwise only files with inline exceptions keep it.
     pub keep_sources: bool,
+    /// The parse cache's file; `None`: every expression is parsed and nothing is written.
+    pub syntax_cache: Option<PathBuf>,
 }
 
 /// A problem that stops the run before any plan is checked.

@@ -526,3 +526,140 @@ fn a_reader_that_closes_the_pipe_ends_the_run_quietly_with_zero() {
     assert_eq!(status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("Broken pipe"), "{stderr}");
 }
+
+/// `check` of the example plans with every pack, the parse cache in `cache` (none: `--no-cache`).
+fn check_with_cache(cache: Option<&Path>, extra: &[&str]) -> (i32, String, String) {
+    let mut cmd = super::support::command(&root());
+    cmd.args(["check", "--as-of", "2026-11-28", "--format", "concise"]);
+    match cache {
+        Some(dir) => cmd.env("BCPCHECK_CACHE_DIR", dir),
+        None => cmd.arg("--no-cache"),
+    };
+    cmd.args(extra).arg("fixtures/plans");
+    run(cmd)
+}
+
+/// The one file of the parse cache in `dir`.
+fn cache_file(dir: &Path) -> PathBuf {
+    let files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    files[0].clone()
+}
+
+#[test]
+fn the_parse_cache_changes_no_verdict_and_a_damaged_one_is_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let uncached = check_with_cache(None, &[]);
+    assert!(!uncached.1.is_empty(), "the example plans have findings");
+    assert!(!cache.exists());
+
+    // The first run parses and writes the cache; the second reads it: the same report.
+    assert_eq!(check_with_cache(Some(&cache), &[]), uncached);
+    let file = cache_file(&cache);
+    let written = std::fs::read(&file).unwrap();
+    assert!(written.starts_with(b"bcpcheck syntax cache 1 "));
+    assert_eq!(check_with_cache(Some(&cache), &[]), uncached);
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        written,
+        "nothing new to keep"
+    );
+
+    // A damaged file is ignored, and replaced by a whole one.
+    let mut damaged = written.clone();
+    let middle = damaged.len() / 2;
+    damaged[middle] ^= 0xff;
+    std::fs::write(&file, &damaged).unwrap();
+    assert_eq!(check_with_cache(Some(&cache), &[]), uncached);
+    assert_eq!(std::fs::read(&file).unwrap(), written);
+    std::fs::write(&file, "garbage").unwrap();
+    assert_eq!(check_with_cache(Some(&cache), &[]), uncached);
+    assert_eq!(std::fs::read(&file).unwrap(), written);
+
+    // A broken expression is never kept: it is reported at its spot on every run.
+    let broken = fixtures().join("broken-policies.yaml");
+    let broken = broken.to_str().unwrap();
+    for _ in 0..2 {
+        let (code, out, _) = check_with_cache(Some(&cache), &["--policy", broken]);
+        assert_eq!(code, 2, "{out}");
+        assert!(out.contains("broken-policies.yaml:6:25"), "{out}");
+        assert!(out.contains("broken-policies.yaml:10:31"), "{out}");
+    }
+
+    // BCPCHECK_NO_CACHE, like --no-cache, reads and writes none.
+    let other = dir.path().join("other");
+    let mut cmd = super::support::command(&root());
+    cmd.env("BCPCHECK_CACHE_DIR", &other)
+        .env("BCPCHECK_NO_CACHE", "1")
+        .args(["check", "--as-of", "2026-11-28", "fixtures/plans"]);
+    run(cmd);
+    assert!(!other.exists());
+
+    // Without BCPCHECK_CACHE_DIR: the user's cache directory, but never in CI.
+    let home = dir.path().join("home");
+    let in_home = |ci: Option<&str>| {
+        let mut cmd = super::support::command(&root());
+        cmd.env_remove("BCPCHECK_CACHE_DIR")
+            .env_remove("XDG_CACHE_HOME")
+            .env("HOME", &home)
+            .args(["check", "--as-of", "2026-11-28", "fixtures/plans"]);
+        match ci {
+            Some(value) => cmd.env("CI", value),
+            None => cmd.env_remove("CI"),
+        };
+        run(cmd);
+    };
+    in_home(Some("true"));
+    assert!(!home.exists());
+    if cfg!(unix) {
+        in_home(None);
+        cache_file(&home.join(".cache").join("bcpcheck"));
+    }
+}
+
+#[test]
+fn a_policy_path_that_gives_no_policy_is_an_error_and_a_named_file_is_always_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "plan.yaml",
+        "apiVersion: bcp/v1\nkind: ContinuityPlan\nmetadata: {id: P}\n",
+    );
+    write(
+        "ci/tests/team.yaml",
+        "id: TEAM-001\ntitle: t\nseverity: error\nrule: has(self.metadata.owner)\nmessage: no owner\n",
+    );
+    let checked = |policy: &str| {
+        super::support::bcpcheck_in(
+            dir.path(),
+            &[
+                "check",
+                "--no-default-packs",
+                "--policy",
+                policy,
+                "plan.yaml",
+            ],
+        )
+    };
+    // Below the folder named, `tests` holds fixtures: nothing is left, and that is said.
+    let (code, out, err) = checked("ci");
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        out.contains("ci: cannot read policy file: no policy file here"),
+        "{out}"
+    );
+    // A `tests` folder above it, or the file named, does not hide a policy.
+    for policy in ["ci/tests", "ci/tests/team.yaml"] {
+        let (code, out, _) = checked(policy);
+        assert_eq!(code, 1, "{policy}: {out}");
+        assert!(out.contains("TEAM-001"), "{policy}: {out}");
+    }
+}

@@ -95,6 +95,7 @@ fn check_args(args: &DueArgs) -> CheckArgs {
         baseline: args.baseline.clone(),
         write_baseline: None,
         baseline_expires: None,
+        no_cache: false,
         fail_on: None,
         as_of: args.as_of.clone(),
         config: args.config.clone(),
