@@ -74,6 +74,8 @@ pub struct Report {
     pub discovery_errors: Vec<LoadError>,
     /// Arguments that gave no plan.
     pub input_errors: Vec<NoPlan>,
+    /// Invalid values of registers and BIAs read only as context.
+    pub context_errors: Vec<crate::document::workspace::InvalidContext>,
     /// The evaluation date.
     pub as_of: NaiveDate,
     /// Wall time of the run.
@@ -295,6 +297,7 @@ impl Report {
         out.extend(as_diagnostics(&self.policy_set.errors));
         out.extend(as_diagnostics(&self.discovery_errors));
         out.extend(as_diagnostics(&self.input_errors));
+        out.extend(as_diagnostics(&self.context_errors));
         out.extend(as_diagnostics(&self.exceptions.errors));
         out.extend(as_diagnostics(&self.baseline_errors));
         out

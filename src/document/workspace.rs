@@ -10,6 +10,60 @@ use super::Document;
 
 pub use super::schema::{BIA_KIND as BIA, PLAN_KIND as PLAN, REGISTER_KIND as REGISTER};
 
+/// A value of a register or BIA read only as context (not checked in the run) that its schema
+/// refuses: the policies of the checked plans cannot judge what they take from it, so the run
+/// must not pass as if it were sound.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{file}: {message} (in a {kind} the checked plans read as context)")]
+#[diagnostic(
+    code(bcpcheck::workspace::invalid_context),
+    help(
+        "fix the value: until then, no policy of the checked plans can judge what they take from \
+         it (`bcpcheck check {file}` lists every problem of this file)"
+    )
+)]
+pub struct InvalidContext {
+    /// File as shown.
+    pub file: String,
+    /// What the schema says.
+    pub message: String,
+    /// The document's kind.
+    pub kind: String,
+    /// The file.
+    #[source_code]
+    pub src: super::Named,
+    /// The value.
+    #[label("invalid")]
+    pub at: miette::SourceSpan,
+}
+
+impl InvalidContext {
+    /// The invalid values of `document` when it is a register or BIA. (Context plans are left to
+    /// their own checks: there can be thousands, and a pre-commit run must stay fast.)
+    pub fn of(document: &Document) -> Vec<Self> {
+        if document.kind != REGISTER && document.kind != BIA {
+            return Vec::new();
+        }
+        super::schema::check(&document.kind, &document.root)
+            .into_iter()
+            .filter(|p| p.kind == super::schema::ProblemKind::Invalid)
+            .map(|problem| {
+                let span = document
+                    .root
+                    .get(&problem.path)
+                    .map_or(document.root.span, |n| n.span);
+                InvalidContext {
+                    file: document.source.name.clone(),
+                    message: problem.message,
+                    kind: document.kind.clone(),
+                    src: super::named(&document.source),
+                    at: super::to_source_span(span),
+                }
+            })
+            .collect()
+    }
+}
+
 /// The lists whose items have an id that other documents refer to: the index's entity types.
 pub const ENTITY_LISTS: &[&str] = &[
     "people",

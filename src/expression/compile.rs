@@ -97,19 +97,14 @@ impl Runtime {
                 message: format!("the expression is longer than {MAX_EXPRESSION_CHARS} characters"),
             });
         }
-        let Parsed {
-            expression,
-            offsets,
-        } = match self.syntax.get(text) {
-            Some(parsed) => parsed,
-            None => {
-                let parsed = self.parse(text)?;
-                self.syntax.add(text, &parsed);
-                parsed
-            }
+        let (parsed, cached) = match self.syntax.get(text) {
+            Some(parsed) => (parsed, true),
+            None => (self.parse(text)?, false),
         };
-        let char_at = |id: u64| offsets.get(&id).map_or(0, |start| *start as usize);
-        match shape(&expression) {
+        let char_at = |id: u64| parsed.offsets.get(&id).map_or(0, |start| *start as usize);
+        match shape(&parsed.expression) {
+            // Only a tree of bounded depth is kept: writing it recurses.
+            Shape::Fine if !cached => self.syntax.add(text, &parsed),
             Shape::Fine => {}
             Shape::TooDeep(id) => {
                 let (line, column) = line_column(text, char_at(id));
@@ -131,7 +126,12 @@ impl Runtime {
             }
         }
         let mut analysis = Analysis::default();
-        analyse(&expression, &mut Vec::new(), &HashMap::new(), &mut analysis);
+        analyse(
+            &parsed.expression,
+            &mut Vec::new(),
+            &HashMap::new(),
+            &mut analysis,
+        );
         let free = analysis
             .free
             .iter()
@@ -147,10 +147,10 @@ impl Runtime {
             .iter()
             .map(|(name, id)| (name.clone(), char_at(*id)))
             .collect();
-        let uses_file_exists = expression.references().has_function("fileExists");
+        let uses_file_exists = parsed.expression.references().has_function("fileExists");
         Ok(Compiled {
             uses_file_exists,
-            expression,
+            expression: parsed.expression,
             text: text.to_string(),
             free,
             variables,

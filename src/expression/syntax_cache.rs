@@ -16,6 +16,8 @@ use cel::common::types::{CelBool, CelBytes, CelDouble, CelInt, CelString, CelUIn
 use cel::IdedExpr;
 use sha2::{Digest, Sha256};
 
+use super::tree::children;
+
 /// What a file starts with: the format and the build that wrote it (a tree from another
 /// version of the parser may differ).
 const MAGIC: &str = concat!("bcpcheck syntax cache 1 ", env!("CARGO_PKG_VERSION"), "\n");
@@ -23,8 +25,9 @@ const MAGIC: &str = concat!("bcpcheck syntax cache 1 ", env!("CARGO_PKG_VERSION"
 const MAX_FILE_SIZE: u64 = 32 * 1024 * 1024;
 /// Most expressions kept: past it, a file keeps only those of the run that writes it.
 const MAX_ENTRIES: usize = 20_000;
-/// Deepest tree decoded (compiled expressions nest at most 100 levels, macros add a few).
-const MAX_DEPTH: usize = 400;
+/// Deepest tree kept and decoded, in nodes: coding recurses, on worker threads with small
+/// stacks. Built-in expressions nest about 20 deep; a deeper tree is parsed on every run.
+const MAX_DEPTH: usize = 128;
 
 /// A parsed expression: its tree, and the character offset in the text of each node that has one.
 pub struct Parsed {
@@ -58,9 +61,12 @@ impl SyntaxCache {
         decode(self.stored.get(text)?)
     }
 
-    /// Records the tree of `text`, parsed by this run.
+    /// Records the tree of `text`, parsed by this run, unless it nests deeper than [`MAX_DEPTH`].
     pub fn add(&self, text: &str, parsed: &Parsed) {
-        if self.file.is_some() && !self.stored.contains_key(text) {
+        if self.file.is_some()
+            && !self.stored.contains_key(text)
+            && depth(&parsed.expression) <= MAX_DEPTH
+        {
             let mut added = self.added.lock().unwrap_or_else(|e| e.into_inner());
             added.insert(text.to_string(), encode(parsed));
         }
@@ -110,6 +116,17 @@ impl SyntaxCache {
         }
         written
     }
+}
+
+/// How many nodes deep `tree` nests, counted without recursion.
+fn depth(tree: &IdedExpr) -> usize {
+    let mut deepest = 0;
+    let mut pending = vec![(tree, 1)];
+    while let Some((node, level)) = pending.pop() {
+        deepest = deepest.max(level);
+        pending.extend(children(node).into_iter().map(|child| (child, level + 1)));
+    }
+    deepest
 }
 
 /// The entries of a cache file; none when it is missing, too large, of another build or damaged.
@@ -568,6 +585,23 @@ mod tests {
         assert!(SyntaxCache::open(Some(file.clone()))
             .get(EDGES[1])
             .is_none());
+        // A tree nested deeper than the coder may recurse is parsed every time instead.
+        let deep = format!("{}1{}", "[".repeat(90), "]".repeat(90));
+        let deep_parsed = runtime.parse(&deep).unwrap();
+        assert!(depth(&deep_parsed.expression) > MAX_DEPTH / 2);
+        let chain = format!("1{}", " + 1".repeat(MAX_DEPTH));
+        let chain_parsed = runtime.parse(&chain).unwrap();
+        assert!(depth(&chain_parsed.expression) > MAX_DEPTH);
+        let third = SyntaxCache::open(Some(file.clone()));
+        third.add(&chain, &chain_parsed);
+        third.add(&deep, &deep_parsed);
+        third.save().unwrap();
+        let fourth = SyntaxCache::open(Some(file.clone()));
+        assert!(fourth.get(&chain).is_none());
+        assert_eq!(
+            fourth.get(&deep).unwrap().expression,
+            deep_parsed.expression
+        );
         // No file: nothing kept, nothing written.
         let none = SyntaxCache::open(None);
         none.add(EDGES[1], &parsed);

@@ -214,6 +214,7 @@ impl Prepared {
     /// [`Prepared::run_with`], also handing each file's documents and findings to `visit`.
     pub fn run_visiting(mut self, done: Option<FileDone>, visit: Option<Visit>) -> Report {
         let mut summary = None;
+        let mut context_errors = Vec::new();
         if self.needs_workspace {
             let members = match &self.settings.workspace {
                 Some((globs, dir)) => discover::discover(globs, dir, &self.settings.cwd).files,
@@ -239,6 +240,7 @@ impl Prepared {
                     .with_workspace(portfolio.value, portfolio.documents);
                 self.load.preloaded = portfolio.preloaded;
                 summary = portfolio.summary;
+                context_errors = portfolio.context_errors;
                 self.budget = self.budget.for_workspace(portfolio.documents);
             }
         }
@@ -284,6 +286,7 @@ impl Prepared {
             policy_set: self.policy_set,
             discovery_errors: self.discovery.errors,
             input_errors,
+            context_errors,
             as_of: settings.as_of,
             elapsed: Duration::ZERO,
             fail_on: settings.fail_on,

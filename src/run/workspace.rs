@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use crate::document::discover::Candidate;
 use crate::document::schema::{ProblemKind, SchemaProblem};
-use crate::document::workspace::{Summary, Workspace, BIA, REGISTER};
+use crate::document::workspace::{InvalidContext, Summary, Workspace, BIA, REGISTER};
 use crate::document::{self, Document, LoadError, LoadOptions, Loaded};
 use crate::expression::{Data, WorkspaceValue};
 
@@ -59,6 +59,8 @@ pub struct Portfolio {
     pub summary: Option<Summary>,
     /// How many documents it holds.
     pub documents: usize,
+    /// The values of registers and BIAs loaded only as context that their schema refuses.
+    pub context_errors: Vec<InvalidContext>,
 }
 
 /// Files loaded before the run, for the portfolio: each checked file's result is taken by the job
@@ -149,6 +151,13 @@ pub fn load(
         results.extend(load_all(plans));
     }
     results.sort_by(|a, b| a.0.cmp(&b.0));
+    let context_errors = results
+        .iter()
+        .filter(|(name, _)| !checked_names.contains(name.as_str()))
+        .filter_map(|(_, result)| result.as_ref().ok())
+        .flat_map(|(loaded, _)| &loaded.documents)
+        .flat_map(InvalidContext::of)
+        .collect();
     let (value, summary, documents) = {
         let mut files: Vec<Member<'_>> = results
             .iter_mut()
@@ -171,6 +180,7 @@ pub fn load(
         preloaded: Preloaded(preloaded),
         summary,
         documents,
+        context_errors,
     }
 }
 

@@ -212,3 +212,54 @@ fn an_invalid_workspace_pattern_is_a_usage_error() {
         "{err}"
     );
 }
+
+#[test]
+fn an_invalid_value_of_a_register_read_as_context_fails_the_run_at_its_spot() {
+    let dir = tempfile::tempdir().unwrap();
+    let portfolio = crate::support::root().join("fixtures/portfolio");
+    for entry in fs::read_dir(&portfolio).unwrap() {
+        let path = entry.unwrap().path();
+        fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    fs::write(
+        dir.path().join("bcpcheck.yaml"),
+        "workspace: ['*.yaml', '*.md']\n",
+    )
+    .unwrap();
+    let register = fs::read_to_string(portfolio.join("register.yaml")).unwrap();
+    let with_ad_rto = |rto: &str| {
+        let text = register.replace(
+            "owner: PER-RB, rto: 4h, rpo: 30m}",
+            &format!("owner: PER-RB, rto: {rto}, rpo: 30m}}"),
+        );
+        assert_ne!(text, register);
+        fs::write(dir.path().join("register.yaml"), text).unwrap();
+    };
+    let check = |files: &[&str]| {
+        let mut args = vec!["check", "--format", "concise", "--as-of", "2026-12-06"];
+        args.extend_from_slice(files);
+        bcpcheck_in(dir.path(), &args)
+    };
+    // The plan's policies read the register: a slow directory service is found in the plan.
+    with_ad_rto("99h");
+    let (code, out, _) = check(&["it-recovery.md"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("PORT-DEP-001"), "{out}");
+    // A value they cannot read would pass silently: it is an error at its spot instead.
+    with_ad_rto("four hours");
+    let (code, out, _) = check(&["it-recovery.md"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("register.yaml:53:26: problem[bcpcheck::workspace::invalid_context]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("found `four hours` (in a Register the checked plans read as context)"),
+        "{out}"
+    );
+    // Checked itself, the register reports it as a finding, once.
+    let (code, out, _) = check(&["it-recovery.md", "register.yaml"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(!out.contains("invalid_context"), "{out}");
+    assert_eq!(out.matches("four hours").count(), 1, "{out}");
+}
