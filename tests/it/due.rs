@@ -296,20 +296,10 @@ fn a_policy_the_timeline_cannot_follow_is_probed_and_bisected() {
 #[test]
 fn a_baselined_finding_is_not_due() {
     let ws = workspace();
-    let (code, _, err) = bcpcheck_in(
+    let written = ["--write-baseline", "baseline.json", "plans"];
+    let (code, _, err) = check(
         ws.path(),
-        &[
-            "check",
-            "--no-default-packs",
-            "--policy",
-            "policies",
-            "--as-of",
-            "2027-03-01",
-            "--no-exceptions",
-            "--write-baseline",
-            "baseline.json",
-            "plans",
-        ],
+        &[&["--as-of", "2027-03-01"], &written[..]].concat(),
     );
     assert!(code <= 1, "{err}");
     let report = due_json(ws.path(), &["--baseline", "baseline.json", "plans"]);
