@@ -131,7 +131,9 @@ fn depth(tree: &IdedExpr) -> usize {
 
 /// The entries of a cache file; none when it is missing, too large, of another build or damaged.
 fn read(file: &Path) -> Option<HashMap<String, Vec<u8>>> {
-    if std::fs::metadata(file).ok()?.len() > MAX_FILE_SIZE {
+    // Only a regular file: reading a FIFO planted at the name would block the run.
+    let metadata = std::fs::metadata(file).ok()?;
+    if !metadata.is_file() || metadata.len() > MAX_FILE_SIZE {
         return None;
     }
     let data = std::fs::read(file).ok()?;
@@ -602,6 +604,14 @@ mod tests {
             fourth.get(&deep).unwrap().expression,
             deep_parsed.expression
         );
+        // Not a regular file: not read (a FIFO would block), and the run goes on.
+        #[cfg(unix)]
+        {
+            let fifo = dir.path().join("fifo.bin");
+            let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+            assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+            assert!(SyntaxCache::open(Some(fifo)).get(EDGES[1]).is_none());
+        }
         // No file: nothing kept, nothing written.
         let none = SyntaxCache::open(None);
         none.add(EDGES[1], &parsed);
