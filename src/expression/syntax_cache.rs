@@ -1,7 +1,8 @@
 //! The parse cache: the CEL syntax trees of expressions parsed by earlier runs, kept in one file
 //! between runs, because parsing CEL is more than half of checking one plan (a pre-commit hook).
-//! Keyed by the exact text of each expression; a file written by another build, damaged, or not
-//! matching its checksum is ignored, and it is replaced atomically, never edited in place.
+//! Keyed by the exact text of each expression; a file written by another version of bcpcheck,
+//! damaged, or not matching its checksum is ignored, and it is replaced atomically, never edited
+//! in place.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write as _;
@@ -18,8 +19,8 @@ use sha2::{Digest, Sha256};
 
 use super::tree::children;
 
-/// What a file starts with: the format and the build that wrote it (a tree from another
-/// version of the parser may differ).
+/// What a file starts with: the format and the version that wrote it (another version may parse
+/// differently).
 const MAGIC: &str = concat!("bcpcheck syntax cache 1 ", env!("CARGO_PKG_VERSION"), "\n");
 /// Largest cache file read, in bytes.
 const MAX_FILE_SIZE: u64 = 32 * 1024 * 1024;
@@ -129,7 +130,7 @@ fn depth(tree: &IdedExpr) -> usize {
     deepest
 }
 
-/// The entries of a cache file; none when it is missing, too large, of another build or damaged.
+/// The entries of a cache file; none when it is missing, too large, of another version or damaged.
 fn read(file: &Path) -> Option<HashMap<String, Vec<u8>>> {
     // Only a regular file: reading a FIFO planted at the name would block the run.
     let metadata = std::fs::metadata(file).ok()?;
