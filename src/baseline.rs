@@ -2,7 +2,7 @@
 //! fail only on new gaps. Applied after evaluation and exceptions; baselined findings are kept and marked.
 //! An entry may expire: past its date its finding counts again.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -171,18 +171,19 @@ impl Baseline {
     ) -> Applied {
         let (known, expired): (Vec<&Entry>, Vec<&Entry>) =
             self.findings.iter().partition(|e| e.holds_on(as_of));
-        let known: BTreeSet<&str> = known.iter().map(|e| e.fingerprint.as_str()).collect();
+        let known: HashMap<&str, Option<NaiveDate>> = known
+            .iter()
+            .map(|e| (e.fingerprint.as_str(), e.expires))
+            .collect();
         let mut baselined = 0;
         for finding in findings {
             if finding.waiver().is_some() {
                 continue;
             }
-            if known.contains(finding.fingerprint.as_str()) {
-                finding.suppression = Some(Suppression::Baselined);
-                baselined += 1;
-            } else {
-                finding.suppression = None;
-            }
+            finding.suppression = known
+                .get(finding.fingerprint.as_str())
+                .map(|&expires| Suppression::Baselined { expires });
+            baselined += usize::from(finding.suppression.is_some());
         }
         Applied {
             file: file.to_string(),

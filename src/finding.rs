@@ -97,8 +97,12 @@ pub enum Suppression {
     /// Waived by an exception (from the exceptions file or an inline comment), shared by every
     /// finding it waives.
     Waived(Arc<Waiver>),
-    /// Its fingerprint is in the baseline.
-    Baselined,
+    /// Its fingerprint is in the baseline, in an entry accepting it through `expires` (none:
+    /// for good).
+    Baselined {
+        /// The entry's last day.
+        expires: Option<chrono::NaiveDate>,
+    },
 }
 
 /// Where a waiver was written.
@@ -156,7 +160,7 @@ impl Finding {
 
     /// True when the finding's fingerprint is in the baseline.
     pub fn is_baselined(&self) -> bool {
-        matches!(self.suppression, Some(Suppression::Baselined))
+        matches!(self.suppression, Some(Suppression::Baselined { .. }))
     }
 
     /// The policy id.

@@ -197,7 +197,7 @@ fn cell(value: &str) -> String {
 fn finding_row(finding: &Finding) -> String {
     let state = match &finding.suppression {
         None => finding.severity.as_str().to_string(),
-        Some(Suppression::Baselined) => format!("{} (baselined)", finding.severity),
+        Some(Suppression::Baselined { .. }) => format!("{} (baselined)", finding.severity),
         Some(Suppression::Waived(w)) => format!(
             "{} (waived: {}{})",
             finding.severity,

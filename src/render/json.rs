@@ -194,13 +194,13 @@ fn finding<'a>(f: &'a Finding, report: &'a Report) -> JsonFinding<'a> {
 
 fn suppression(s: &Suppression) -> JsonSuppression<'_> {
     match s {
-        Suppression::Baselined => JsonSuppression {
+        Suppression::Baselined { expires } => JsonSuppression {
             kind: "baseline",
             justification: None,
             owner: None,
             ticket: None,
             approved_by: None,
-            expires: None,
+            expires: expires.map(|d| d.to_string()),
             origin: None,
         },
         Suppression::Waived(w) => JsonSuppression {

@@ -79,7 +79,7 @@ fn finding_line(f: &Finding) -> String {
         Some(Suppression::Waived(w)) => {
             line.push_str(&format!(" [waived by {}: {}]", w.origin, w.justification))
         }
-        Some(Suppression::Baselined) => line.push_str(" [baselined]"),
+        Some(Suppression::Baselined { .. }) => line.push_str(" [baselined]"),
         None => {}
     }
     line

@@ -333,7 +333,7 @@ fn is_absolute_uri(url: &str) -> bool {
 fn suppression(finding: &Finding) -> Option<SarifSuppression> {
     let waiver = match &finding.suppression {
         Some(Suppression::Waived(w)) => w,
-        Some(Suppression::Baselined) | None => return None,
+        Some(Suppression::Baselined { .. }) | None => return None,
     };
     let mut properties = BTreeMap::new();
     properties.insert("origin", waiver.origin.clone());

@@ -63,7 +63,7 @@ pub fn status(file: &FileReport, index: usize, policy: &Policy) -> Status {
         Some(Outcome::Failed) => findings(file, policy)
             .map(|f| match &f.suppression {
                 None => Status::Failed,
-                Some(crate::finding::Suppression::Baselined) => Status::Baselined,
+                Some(crate::finding::Suppression::Baselined { .. }) => Status::Baselined,
                 Some(crate::finding::Suppression::Waived(_)) => Status::Waived,
             })
             .max()

@@ -364,6 +364,32 @@ fn a_baseline_entry_that_expires_in_the_window_is_due_and_its_finding_counts_aga
         ])
     );
 
+    // The json of a check says until when each baselined finding is accepted.
+    let (_, out, _) = check(
+        ws.path(),
+        &[
+            "--as-of",
+            "2027-03-05",
+            "--baseline",
+            "baseline.json",
+            "--format",
+            "json",
+            "plans",
+        ],
+    );
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let suppressions: BTreeSet<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["suppression"].to_string())
+        .collect();
+    assert_eq!(
+        suppressions,
+        set(&[r#"{"expires":"2027-03-10","kind":"baseline"}"#]),
+        "{out}"
+    );
+
     // Accepted through 2027-03-10; from the day after, the findings count again.
     let on = |day: &str| {
         check(
