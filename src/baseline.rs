@@ -37,8 +37,13 @@ pub struct Entry {
 impl Entry {
     /// True when the entry still accepts its finding on `day`.
     pub fn holds_on(&self, day: NaiveDate) -> bool {
-        self.expires.is_none_or(|e| e >= day)
+        accepts_on(self.expires, day)
     }
+}
+
+/// True when an entry expiring on `expires` (none: never) still accepts its finding on `day`.
+pub fn accepts_on(expires: Option<NaiveDate>, day: NaiveDate) -> bool {
+    expires.is_none_or(|last| last >= day)
 }
 
 /// A baseline file.
@@ -62,6 +67,8 @@ pub struct Applied {
     pub baselined: usize,
     /// Entries past their `expires` date: their findings count again.
     pub expired: usize,
+    /// Per fingerprint in it, its entry's last day (none: for good).
+    pub expiries: HashMap<String, Option<NaiveDate>>,
 }
 
 /// A baseline file that cannot be read or parsed (exit code 2).
@@ -95,18 +102,14 @@ pub enum BaselineError {
 
 impl Baseline {
     /// The baseline of a run: every finding that is not waived by an exception. A finding that
-    /// `previous` already holds keeps its expiry there (rewriting a baseline never moves a
-    /// deadline); the others expire on `expires`.
+    /// the baseline applied before (`previous`) holds keeps its expiry there (rewriting a baseline
+    /// never moves a deadline); the others expire on `expires`.
     pub fn of<'a>(
         findings: impl Iterator<Item = &'a Finding>,
-        previous: Option<&Baseline>,
+        previous: Option<&Applied>,
         expires: Option<NaiveDate>,
     ) -> Self {
-        let kept: HashMap<&str, Option<NaiveDate>> = previous
-            .iter()
-            .flat_map(|b| &b.findings)
-            .map(|e| (e.fingerprint.as_str(), e.expires))
-            .collect();
+        let kept = previous.map(|p| &p.expiries);
         let mut findings: Vec<Entry> = findings
             .filter(|f| f.waiver().is_none())
             .map(|f| Entry {
@@ -114,7 +117,10 @@ impl Baseline {
                 policy: f.policy_id().to_string(),
                 file: f.file.to_string(),
                 path: f.target.to_string(),
-                expires: kept.get(f.fingerprint.as_str()).copied().unwrap_or(expires),
+                expires: kept
+                    .and_then(|k| k.get(&f.fingerprint))
+                    .copied()
+                    .unwrap_or(expires),
             })
             .collect();
         findings.sort_by(|a, b| (&a.file, &a.policy, &a.path).cmp(&(&b.file, &b.policy, &b.path)));
@@ -169,19 +175,19 @@ impl Baseline {
         file: &str,
         as_of: NaiveDate,
     ) -> Applied {
-        let (known, expired): (Vec<&Entry>, Vec<&Entry>) =
-            self.findings.iter().partition(|e| e.holds_on(as_of));
-        let known: HashMap<&str, Option<NaiveDate>> = known
+        let expiries: HashMap<String, Option<NaiveDate>> = self
+            .findings
             .iter()
-            .map(|e| (e.fingerprint.as_str(), e.expires))
+            .map(|e| (e.fingerprint.clone(), e.expires))
             .collect();
         let mut baselined = 0;
         for finding in findings {
             if finding.waiver().is_some() {
                 continue;
             }
-            finding.suppression = known
-                .get(finding.fingerprint.as_str())
+            finding.suppression = expiries
+                .get(&finding.fingerprint)
+                .filter(|&&expires| accepts_on(expires, as_of))
                 .map(|&expires| Suppression::Baselined { expires });
             baselined += usize::from(finding.suppression.is_some());
         }
@@ -189,7 +195,8 @@ impl Baseline {
             file: file.to_string(),
             entries: self.findings.len(),
             baselined,
-            expired: expired.len(),
+            expired: self.findings.iter().filter(|e| !e.holds_on(as_of)).count(),
+            expiries,
         }
     }
 }

@@ -259,12 +259,12 @@ fn write_reports(
     }
 
     if let Some(path) = &args.write_baseline {
-        // The entries of the baseline read (reported already if it did not load) keep their
-        // expiry.
-        let previous = baseline_in
-            .as_ref()
-            .and_then(|p| Baseline::load(p, &shown(p)).ok());
-        let baseline = Baseline::of(report.findings(), previous.as_ref(), baseline_expires);
+        // The entries of the baseline the run applied keep their expiry.
+        let baseline = Baseline::of(
+            report.findings(),
+            report.baseline.as_ref(),
+            baseline_expires,
+        );
         output::write_atomically(&cwd.join(path), &baseline.to_json(), &shown(path))?;
         report.apply_baseline(&baseline, &shown(path));
     }

@@ -17,7 +17,7 @@ use chrono::{DateTime, Days, FixedOffset, NaiveDate};
 
 use super::check;
 use super::settings::{RunError, Settings};
-use crate::baseline::Baseline;
+use crate::baseline::accepts_on;
 use crate::document::discover::{self, Candidate, Roots};
 use crate::document::Document;
 use crate::document::Node;
@@ -118,19 +118,6 @@ fn run_prepared(
     let policies = policy_set.policies;
     let timed: Vec<bool> = policies.iter().map(reads_now).collect();
     let timed_policies = timed.iter().filter(|t| **t).count();
-    // Per baselined fingerprint, its entry's last day (the check reports a baseline that does
-    // not load).
-    let baselined: HashMap<String, Option<NaiveDate>> = settings
-        .baseline
-        .as_ref()
-        .and_then(|path| Baseline::load(path, &discover::display(path, &settings.cwd)).ok())
-        .map(|b| {
-            b.findings
-                .into_iter()
-                .map(|e| (e.fingerprint, e.expires))
-                .collect()
-        })
-        .unwrap_or_default();
     // Probe days after the start, the end always among them.
     let mut days: Vec<NaiveDate> = (1..)
         .map(|k| start + Days::new(u64::from(step) * k))
@@ -224,6 +211,12 @@ fn run_prepared(
         })
         .collect();
     waive(settings, &report, &policies, &mut found);
+    // Per fingerprint of the baseline the check applied, its entry's last day.
+    let no_baseline = HashMap::new();
+    let baselined = report
+        .baseline
+        .as_ref()
+        .map_or(&no_baseline, |b| &b.expiries);
     // The findings a baseline entry accepts: at the start, or on their first day.
     let mut accepted: Vec<&Finding> = report.findings().filter(|f| f.is_baselined()).collect();
     for (_, upcoming) in &found {
@@ -238,7 +231,7 @@ fn run_prepared(
                 continue;
             }
             let baseline = baselined.get(&u.finding.fingerprint);
-            if baseline.is_some_and(|e| e.is_none_or(|e| e >= u.date)) {
+            if baseline.is_some_and(|&expires| accepts_on(expires, u.date)) {
                 accepted.push(&u.finding);
                 continue;
             }
